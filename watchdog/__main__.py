@@ -1,0 +1,5 @@
+"""Entry point for `python -m watchdog`."""
+
+from watchdog.cli import main
+
+raise SystemExit(main())
