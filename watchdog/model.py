@@ -1,0 +1,235 @@
+"""The watchdog's own immutable records: endpoint snapshots, decisions, outcomes and the run report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Endpoints bill per minute while in these states, used or not (reference: billing section).
+BILLABLE_STATES = frozenset({"pending", "initializing", "updating", "running"})
+# States the API documents; anything else is reported as unknown and never acted on.
+KNOWN_STATES = BILLABLE_STATES | {"paused", "scaledToZero", "failed", "updateFailed"}
+
+
+class UptimeSource(str, enum.Enum):
+    """Where `running_since` came from, strongest first."""
+
+    REPLICA = "replica"  # earliest live replica `startedAt`
+    STATE = "state"  # the first watchdog run that saw the endpoint billable
+    UPDATED_AT = "updated_at"  # `status.updatedAt`: weakest, moves on user edits only
+    NOT_BILLABLE = "not-billable"  # paused, scaled to zero, failed: no running stretch
+    UNKNOWN = "unknown"
+
+
+class IdleSource(str, enum.Enum):
+    """Where `last_activity` came from."""
+
+    LAST_USED_AT = "last_used_at"  # `status.lastUsedAt`, when the API sends it
+    METRICS = "metrics"  # `http_requests` counter deltas between runs (open-metrics route)
+    UNKNOWN = "unknown"
+
+
+class Decision(str, enum.Enum):
+    """What the policy says should happen to an endpoint now."""
+
+    KEEP = "keep"
+    PAUSE = "pause"
+    SCALE_TO_ZERO = "scale-to-zero"
+    NOTIFY = "notify"
+    PROTECTED = "protected"
+    EXEMPT = "exempt"
+
+
+class Outcome(str, enum.Enum):
+    """What the run actually did about the decision."""
+
+    NONE = "none"
+    PAUSED = "paused"
+    SCALED_TO_ZERO = "scaled-to-zero"
+    NOTIFIED = "notified"
+    WOULD_PAUSE = "would-pause"
+    WOULD_SCALE_TO_ZERO = "would-scale-to-zero"
+    FAILED = "failed"
+    GONE = "gone"  # deleted between listing and acting: not a failure
+
+
+@dataclass(frozen=True)
+class EndpointSnapshot:
+    """One endpoint as measured by one run. Built by the Hub adapter; the core only reads it."""
+
+    namespace: str
+    name: str
+    state: str
+    repository: str | None = None
+    revision: str | None = None
+    task: str | None = None
+    url: str | None = None
+    instance: str | None = None  # compute id, e.g. "aws-us-east-1-nvidia-a10g-x1"
+    instance_type: str | None = None  # e.g. "nvidia-a10g"
+    vendor: str | None = None
+    region: str | None = None
+    tags: tuple[str, ...] = ()
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    scale_to_zero_timeout_minutes: int | None = None
+    ready_replicas: int | None = None
+    target_replicas: int | None = None
+    price_per_replica_hour: float | None = None  # USD, from the namespace's hardware list
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    running_since: datetime | None = None
+    running_since_source: UptimeSource = UptimeSource.UNKNOWN
+    last_activity: datetime | None = None
+    last_activity_source: IdleSource = IdleSource.UNKNOWN
+    message: str | None = None  # the API's status message
+    # Why a measurement is missing or weak ("replica route answered 500", "first metrics sample").
+    measurement_notes: tuple[str, ...] = ()
+    # Set when the endpoint JSON itself could not be understood: never act on such an endpoint.
+    unmeasurable: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable identity across runs: `namespace/name`."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def billable(self) -> bool:
+        """True while the endpoint costs money (initializing and running bill alike)."""
+        return self.state in BILLABLE_STATES
+
+    @property
+    def billed_replicas(self) -> int:
+        """Replicas being paid for now: 0 when not billable, else at least 1."""
+        if not self.billable:
+            return 0
+        counts = [c for c in (self.ready_replicas, self.target_replicas) if c is not None]
+        return max([1, *counts])
+
+    @property
+    def hourly_usd(self) -> float | None:
+        """Current burn rate: price per replica-hour x billed replicas; None when the price is unknown."""
+        if not self.billable:
+            return 0.0
+        if self.price_per_replica_hour is None:
+            return None
+        return round(self.price_per_replica_hour * self.billed_replicas, 4)
+
+    def uptime_seconds(self, now: datetime) -> int | None:
+        """Length of the current billable stretch, or None when unknown or not billable."""
+        if not self.billable or self.running_since is None:
+            return None
+        return max(0, int((now - self.running_since).total_seconds()))
+
+    def idle_seconds(self, now: datetime) -> int | None:
+        """Time since the last request, or None when no idle signal exists."""
+        if self.last_activity is None:
+            return None
+        return max(0, int((now - self.last_activity).total_seconds()))
+
+    def stretch_cost_usd(self, now: datetime) -> float | None:
+        """Cost of the current billable stretch: hourly price x replicas x hours."""
+        uptime = self.uptime_seconds(now)
+        rate = self.hourly_usd
+        if uptime is None or rate is None:
+            return None
+        return round(rate * uptime / 3600, 2)
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """The policy rule that decided: 1-based index into `endpoints:` (0 = only `defaults` applied)."""
+
+    index: int
+    match: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A limit broken (a violation) or about to be (a warning), with the one-line reason people read."""
+
+    check: str  # "max_uptime", "max_idle", "schedule", "max_cost", "max_replicas", "require_scale_to_zero", ...
+    limit: str  # as written in the policy, e.g. "8h"
+    observed: str  # e.g. "9h12m"
+    reason: str  # e.g. 'running 9h12m > max_uptime 8h (rule 2 "mert-*")'
+    action: str = "notify"  # what this finding alone asks for: pause | scale-to-zero | notify
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something people should know that is not a violation: unknown idle, exemption expiring, weak uptime."""
+
+    kind: str  # "idle-unknown", "uptime-weak", "exemption-expiring", "exemption-active", "unmeasurable", ...
+    message: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The pure core's verdict on one endpoint at one instant."""
+
+    endpoint: EndpointSnapshot
+    rule: RuleRef
+    decision: Decision
+    reason: str  # one line: why this decision ("within limits" for keep)
+    violations: tuple[Finding, ...] = ()
+    warnings: tuple[Finding, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    owner: str | None = None  # e.g. "@alice", mentioned in alerts
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    """An evaluation plus what the run did about it."""
+
+    evaluation: Evaluation
+    outcome: Outcome = Outcome.NONE
+    error: str | None = None
+
+    @property
+    def endpoint(self) -> EndpointSnapshot:
+        return self.evaluation.endpoint
+
+
+@dataclass(frozen=True)
+class NamespaceResult:
+    """Whether a namespace could be listed, and how many endpoints it holds."""
+
+    name: str
+    ok: bool
+    error: str | None = None
+    endpoints: int = 0
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    """Delivery status of one alert channel for this run."""
+
+    channel: str  # "slack" | "github" | "step-summary"
+    status: str  # "sent" | "skipped" | "failed" | "dry-run"
+    error: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run saw, decided and did. Rendered to text, JSON, Markdown and alerts."""
+
+    generated_at: datetime
+    command: str
+    dry_run: bool
+    namespaces: tuple[NamespaceResult, ...]
+    endpoints: tuple[EndpointResult, ...]
+    alerts: tuple[AlertResult, ...] = ()
+    errors: tuple[str, ...] = ()  # run-level problems (state file recovered, action cap hit, ...)
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def failed(self) -> bool:
+        """True when anything the run tried did not work: the exit code is then 1."""
+        return (
+            any(not ns.ok for ns in self.namespaces)
+            or any(r.outcome is Outcome.FAILED for r in self.endpoints)
+            or any(r.endpoint.unmeasurable for r in self.endpoints)
+            or any(a.status == "failed" for a in self.alerts)
+            or bool(self.errors)
+        )
