@@ -1,0 +1,258 @@
+"""Turn raw endpoint JSON plus what earlier runs remembered into an EndpointSnapshot (pure: `now` is an argument)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from watchdog.model import KNOWN_STATES, EndpointSnapshot, IdleSource, UptimeSource
+
+# One sample line of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`.
+# The counter is per replica and resets when replicas change (reference: idle signals), so we sum samples
+# and treat any drop as a reset.
+_COUNTER_LINE = re.compile(r"^http_requests(?:_total)?(?:\{[^}]*\})?\s+([0-9.eE+-]+)(?:\s+\S+)?\s*$")
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """Parse the API's RFC 3339 timestamps (`...Z`, possibly with nanoseconds); None when absent or invalid."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    # Python's fromisoformat takes at most microseconds: trim nanosecond fractions seen in API mocks.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def format_timestamp(value: datetime | None) -> str | None:
+    """Render a UTC timestamp as `YYYY-MM-DDTHH:MM:SSZ` (the form the API and our report use)."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_request_counter(text: str) -> float | None:
+    """Sum every `http_requests` sample in an OpenMetrics body; None when the metric is absent."""
+    total = 0.0
+    seen = False
+    for line in text.splitlines():
+        match = _COUNTER_LINE.match(line.strip())
+        if match:
+            try:
+                total += float(match.group(1))
+            except ValueError:
+                continue
+            seen = True
+    return total if seen else None
+
+
+def earliest_live_replica_start(payload: Any) -> datetime | None:
+    """Earliest `startedAt` among live replicas of a `/replica` answer; None when there is none."""
+    items = payload.get("items") if isinstance(payload, Mapping) else payload
+    starts = []
+    for item in items or []:
+        if not isinstance(item, Mapping) or item.get("live") is False:
+            continue
+        started = parse_timestamp(item.get("startedAt"))
+        if started is not None:
+            starts.append(started)
+    return min(starts) if starts else None
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the adapter fetched beside the listing for one endpoint (None = not fetched or failed)."""
+
+    price_per_replica_hour: float | None = None
+    replica_started_at: datetime | None = None
+    request_counter: float | None = None
+    notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def describe_raw(raw: Mapping[str, Any], namespace: str) -> EndpointSnapshot:
+    """The static part of a snapshot: identity, config and status, with no measurements yet."""
+    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+    compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
+    scaling = compute.get("scaling") if isinstance(compute.get("scaling"), Mapping) else {}
+    model = raw.get("model") if isinstance(raw.get("model"), Mapping) else {}
+    provider = raw.get("provider") if isinstance(raw.get("provider"), Mapping) else {}
+    tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
+    return EndpointSnapshot(
+        namespace=namespace,
+        name=str(raw.get("name") or "?"),
+        state=str(status.get("state") or "unknown"),
+        repository=model.get("repository"),
+        revision=model.get("revision"),
+        task=model.get("task"),
+        url=status.get("url"),
+        instance=compute.get("id"),
+        instance_type=compute.get("instanceType"),
+        vendor=provider.get("vendor"),
+        region=provider.get("region"),
+        tags=tuple(str(t) for t in tags),
+        min_replicas=_int_or_none(scaling.get("minReplica")),
+        max_replicas=_int_or_none(scaling.get("maxReplica")),
+        scale_to_zero_timeout_minutes=_int_or_none(scaling.get("scaleToZeroTimeout")),
+        ready_replicas=_int_or_none(status.get("readyReplica")),
+        target_replicas=_int_or_none(status.get("targetReplica")),
+        created_at=parse_timestamp(status.get("createdAt")),
+        updated_at=parse_timestamp(status.get("updatedAt")),
+        message=status.get("message"),
+    )
+
+
+def validate_raw(raw: Any) -> str | None:
+    """Why an endpoint payload cannot be trusted enough to act on, or None when it is sound."""
+    if not isinstance(raw, Mapping):
+        return "endpoint payload is not a JSON object"
+    if not isinstance(raw.get("name"), str) or not raw.get("name"):
+        return "endpoint payload has no name"
+    status = raw.get("status")
+    if not isinstance(status, Mapping):
+        return "endpoint payload has no status"
+    state = status.get("state")
+    if state not in KNOWN_STATES:
+        return f"unknown state {state!r}"
+    for key in ("createdAt", "updatedAt"):
+        if parse_timestamp(status.get(key)) is None:
+            return f"status.{key} is missing or not a timestamp ({status.get(key)!r})"
+    return None
+
+
+def measure(
+    raw: Mapping[str, Any],
+    namespace: str,
+    signals: Signals,
+    memory: Mapping[str, Any] | None,
+    now: datetime,
+) -> tuple[EndpointSnapshot, dict[str, Any]]:
+    """Build the snapshot and the memory to keep for this endpoint until the next run.
+
+    Uptime, strongest first: earliest live replica `startedAt`; the first run that saw the endpoint billable
+    (reset when a run saw it not billable, and never earlier than `updatedAt`, since a resume between two runs
+    is invisible otherwise); `status.updatedAt` alone (weak). Idle: `status.lastUsedAt`; else request-counter
+    deltas between runs; else unknown. Idle is never longer than uptime: a just-resumed endpoint last used a
+    month ago is not "idle for a month" (that would pause it at once).
+    """
+    memory = dict(memory or {})
+    base = describe_raw(raw, namespace)
+    notes = list(signals.notes)
+    problem = validate_raw(raw)
+    if problem is not None:
+        snapshot = _replace(base, unmeasurable=problem, measurement_notes=tuple(notes))
+        return snapshot, memory
+
+    new_memory: dict[str, Any] = {}
+    running_since, uptime_source = _uptime(base, signals, memory, now, notes, new_memory)
+    last_activity, idle_source = _last_activity(raw, base, signals, memory, now, running_since, notes, new_memory)
+    if signals.price_per_replica_hour is None and base.billable:
+        notes.append(f"no price for instance {base.instance!r} in the namespace's hardware list")
+    snapshot = _replace(
+        base,
+        price_per_replica_hour=signals.price_per_replica_hour,
+        running_since=running_since,
+        running_since_source=uptime_source,
+        last_activity=last_activity,
+        last_activity_source=idle_source,
+        measurement_notes=tuple(notes),
+    )
+    return snapshot, new_memory
+
+
+def _replace(snapshot: EndpointSnapshot, **changes: Any) -> EndpointSnapshot:
+    from dataclasses import replace
+
+    return replace(snapshot, **changes)
+
+
+def _uptime(
+    base: EndpointSnapshot,
+    signals: Signals,
+    memory: Mapping[str, Any],
+    now: datetime,
+    notes: list[str],
+    new_memory: dict[str, Any],
+) -> tuple[datetime | None, UptimeSource]:
+    if not base.billable:
+        return None, UptimeSource.NOT_BILLABLE
+    remembered = parse_timestamp(memory.get("first_billable_at"))
+    if remembered is not None and base.updated_at is not None and base.updated_at > remembered:
+        # Someone changed the endpoint since we first saw it billable (perhaps paused and resumed it):
+        # never claim a longer stretch than we can vouch for.
+        remembered = base.updated_at
+    first_billable = remembered or now
+    new_memory["first_billable_at"] = format_timestamp(first_billable)
+    if signals.replica_started_at is not None:
+        return signals.replica_started_at, UptimeSource.REPLICA
+    if remembered is not None:
+        return remembered, UptimeSource.STATE
+    if base.updated_at is not None:
+        notes.append("uptime from status.updatedAt only (weak): no replica start time and no earlier run saw it")
+        return base.updated_at, UptimeSource.UPDATED_AT
+    return None, UptimeSource.UNKNOWN
+
+
+def _last_activity(
+    raw: Mapping[str, Any],
+    base: EndpointSnapshot,
+    signals: Signals,
+    memory: Mapping[str, Any],
+    now: datetime,
+    running_since: datetime | None,
+    notes: list[str],
+    new_memory: dict[str, Any],
+) -> tuple[datetime | None, IdleSource]:
+    counter_activity = _counter_activity(signals.request_counter, memory.get("counter"), now, notes, new_memory)
+    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+    last_used = parse_timestamp(status.get("lastUsedAt"))
+    if last_used is not None:
+        activity, source = last_used, IdleSource.LAST_USED_AT
+        if counter_activity is not None and counter_activity > last_used:
+            activity = counter_activity  # the counter saw something newer: trust the newer sign of life
+    elif counter_activity is not None:
+        activity, source = counter_activity, IdleSource.METRICS
+    else:
+        return None, IdleSource.UNKNOWN
+    floor = running_since or base.updated_at
+    if base.billable and floor is not None and activity < floor:
+        activity = floor  # idle cannot be longer than the current running stretch
+    return activity, source
+
+
+def _counter_activity(
+    value: float | None,
+    previous: Any,
+    now: datetime,
+    notes: list[str],
+    new_memory: dict[str, Any],
+) -> datetime | None:
+    """Latest instant we can vouch for activity from counter samples; None when we cannot tell yet."""
+    if value is None:
+        return None
+    previous = previous if isinstance(previous, Mapping) else {}
+    prev_value = previous.get("value")
+    prev_change = parse_timestamp(previous.get("last_change_at"))
+    if not isinstance(prev_value, (int, float)) or isinstance(prev_value, bool) or prev_change is None:
+        notes.append("first request-counter sample: idle time is known from the next run on")
+        new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(now)}
+        return None
+    if value == prev_value:
+        # No request since the sample at which the counter last moved: the endpoint is idle at least since then.
+        new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(prev_change)}
+        return prev_change
+    # Grew (requests arrived since the last run) or dropped (replicas restarted, counter reset): assume activity now.
+    new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(now)}
+    return now

@@ -1,0 +1,170 @@
+"""One watchdog pass over the fleet: list and measure every namespace, evaluate, then act (or say what it would do)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from watchdog.measure import Signals, measure, validate_raw
+from watchdog.model import (
+    BILLABLE_STATES,
+    Decision,
+    EndpointResult,
+    EndpointSnapshot,
+    Evaluation,
+    NamespaceResult,
+    Outcome,
+)
+
+
+class Hub(Protocol):
+    """What the runner needs from the Endpoints API adapter (hub.EndpointsHub; tests may pass a fake)."""
+
+    def list_raw(self, namespace: str) -> list[Any]: ...
+    def prices(self, namespace: str) -> dict[str, float]: ...
+    def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals: ...
+    def pause(self, namespace: str, name: str) -> str: ...
+    def scale_to_zero(self, namespace: str, name: str) -> str: ...
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Everything listed and measured in one pass, plus the per-endpoint memory to keep for the next run."""
+
+    namespaces: tuple[NamespaceResult, ...]
+    snapshots: tuple[EndpointSnapshot, ...]
+    memory: dict[str, Any]
+
+
+def _is_billable_raw(raw: Any) -> bool:
+    status = raw.get("status") if isinstance(raw, Mapping) else None
+    return isinstance(status, Mapping) and status.get("state") in BILLABLE_STATES
+
+
+def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now: datetime) -> Fleet:
+    """List each namespace explicitly and measure its endpoints; a failing namespace never hides the others.
+
+    Requests: the list pages, one hardware call per namespace that has a billable endpoint, and two calls
+    (replicas, open-metrics) per billable endpoint. Endpoints that are not billable cost no extra request.
+    """
+    from watchdog.hub import HubError  # local import keeps the pure path free of huggingface_hub
+
+    def list_one(namespace: str) -> tuple[str, list[Any] | None, dict[str, float], str | None]:
+        try:
+            items = hub.list_raw(namespace)
+        except HubError as error:
+            return namespace, None, {}, str(error)
+        prices: dict[str, float] = {}
+        price_note = None
+        if any(_is_billable_raw(item) for item in items):
+            try:
+                prices = hub.prices(namespace)
+            except HubError as error:
+                price_note = f"price unknown: {error}"
+        return namespace, items, prices, price_note
+
+    ns_results: list[NamespaceResult] = []
+    jobs: list[tuple[str, Any, dict[str, float], str | None]] = []
+    new_memory: dict[str, Any] = {}
+    for namespace, items, prices, note in hub.map(list_one, list(dict.fromkeys(namespaces))):
+        if items is None:
+            ns_results.append(NamespaceResult(namespace, ok=False, error=note, endpoints=0))
+            # Keep what we knew about this namespace: a transient error must not reset its uptime memory.
+            new_memory.update({k: v for k, v in memory.items() if k.startswith(f"{namespace}/")})
+            continue
+        ns_results.append(NamespaceResult(namespace, ok=True, endpoints=len(items)))
+        jobs.extend((namespace, item, prices, note) for item in items)
+
+    def measure_one(job: tuple[str, Any, dict[str, float], str | None]) -> tuple[EndpointSnapshot, dict[str, Any]]:
+        namespace, raw, prices, note = job
+        raw = raw if isinstance(raw, Mapping) else {}
+        signals = Signals()
+        if validate_raw(raw) is None and _is_billable_raw(raw):
+            signals = hub.signals(namespace, raw, prices)
+            if note:
+                signals = replace(signals, notes=(*signals.notes, note))
+        return measure(raw, namespace, signals, memory.get(f"{namespace}/{raw.get('name')}"), now)
+
+    snapshots = []
+    for snapshot, endpoint_memory in hub.map(measure_one, jobs):
+        snapshots.append(snapshot)
+        if endpoint_memory:
+            new_memory[snapshot.key] = endpoint_memory
+    return Fleet(tuple(ns_results), tuple(sorted(snapshots, key=lambda s: s.key)), new_memory)
+
+
+_ACTIONS = {
+    Decision.PAUSE: ("pause", Outcome.PAUSED, Outcome.WOULD_PAUSE),
+    Decision.SCALE_TO_ZERO: ("scale_to_zero", Outcome.SCALED_TO_ZERO, Outcome.WOULD_SCALE_TO_ZERO),
+}
+
+
+def planned_outcomes(evaluations: Sequence[Evaluation]) -> tuple[EndpointResult, ...]:
+    """What a run would do, without doing it (`check`, `run --dry-run`)."""
+    results = []
+    for ev in evaluations:
+        action = _ACTIONS.get(ev.decision)
+        results.append(EndpointResult(ev, action[2] if action else Outcome.NONE))
+    return tuple(results)
+
+
+def act(
+    hub: Hub,
+    evaluations: Sequence[Evaluation],
+    *,
+    max_actions: int | None,
+) -> tuple[tuple[EndpointResult, ...], tuple[str, ...]]:
+    """Carry out pause / scale-to-zero decisions; returns results and run-level errors.
+
+    Over `max_actions` (the policy's safety cap) nothing is touched: a runaway policy must not pause a whole
+    fleet; `pause-all` is the explicit brake for that. A deleted endpoint is `gone`, not a failure.
+    """
+    from watchdog.hub import EndpointGone, HubError
+
+    actionable = [ev for ev in evaluations if ev.decision in _ACTIONS and ev.endpoint.billable and not ev.endpoint.unmeasurable]
+    if max_actions is not None and len(actionable) > max_actions:
+        error = (
+            f"safety cap: {len(actionable)} endpoints to pause or scale exceed max_actions_per_run={max_actions}; "
+            "acted on none. Check the policy, raise the cap, or use pause-all deliberately."
+        )
+        capped = tuple(
+            EndpointResult(ev, Outcome.NONE, "not acted on: safety cap exceeded" if ev in actionable else None)
+            if ev.decision in _ACTIONS
+            else EndpointResult(ev, Outcome.NOTIFIED if ev.decision is Decision.NOTIFY else Outcome.NONE)
+            for ev in evaluations
+        )
+        return capped, (error,)
+
+    def do(ev: Evaluation) -> EndpointResult:
+        action = _ACTIONS.get(ev.decision)
+        if ev.decision is Decision.NOTIFY:
+            return EndpointResult(ev, Outcome.NOTIFIED)
+        if action is None or ev not in actionable:
+            return EndpointResult(ev, Outcome.NONE)
+        method, done, _ = action
+        try:
+            getattr(hub, method)(ev.endpoint.namespace, ev.endpoint.name)
+        except EndpointGone:
+            return EndpointResult(ev, Outcome.GONE, "endpoint no longer exists (deleted before the watchdog acted)")
+        except HubError as error:
+            return EndpointResult(ev, Outcome.FAILED, str(error))
+        return EndpointResult(ev, done)
+
+    return tuple(hub.map(do, list(evaluations))), ()
+
+
+def pause_all_evaluations(evaluations: Sequence[Evaluation], *, include_protected: bool) -> tuple[Evaluation, ...]:
+    """Turn ordinary verdicts into the emergency brake: pause every billable endpoint (protected ones only if asked)."""
+    out = []
+    for ev in evaluations:
+        ep = ev.endpoint
+        if not ep.billable or ep.unmeasurable:
+            out.append(ev)
+        elif ev.decision is Decision.PROTECTED and not include_protected:
+            out.append(replace(ev, reason=f"protected: left running by pause-all ({ev.reason})"))
+        else:
+            why = "pause-all --include-protected" if ev.decision is Decision.PROTECTED else "pause-all"
+            out.append(replace(ev, decision=Decision.PAUSE, reason=f"{why}: emergency pause of every billable endpoint"))
+    return tuple(out)
