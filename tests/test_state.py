@@ -1,0 +1,58 @@
+"""The state file: atomic writes and recovery from missing, truncated or garbage files."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from watchdog.state import empty_state, load_state, save_state
+
+
+def test_missing_file_is_an_empty_state_without_problem(tmp_path):
+    loaded = load_state(tmp_path / "none.json")
+    assert loaded.data == empty_state()
+    assert loaded.problem is None
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "deep" / "state.json"
+    save_state(path, {"endpoints": {"ns/a": {"first_billable_at": "2026-11-23T00:00:00Z"}}, "alerts": {}, "runs": {}})
+    loaded = load_state(path)
+    assert loaded.problem is None
+    assert loaded.section("endpoints") == {"ns/a": {"first_billable_at": "2026-11-23T00:00:00Z"}}
+
+
+def test_truncated_and_garbage_files_are_recovered_and_reported(tmp_path):
+    path = tmp_path / "state.json"
+    for content in (b'{"version": 1, "endpo', b"\x00\xff garbage", b"[1, 2]", b'{"version": 99}'):
+        path.write_bytes(content)
+        loaded = load_state(path)
+        assert loaded.data == empty_state()
+        assert loaded.problem and "started afresh" in loaded.problem
+
+
+def test_wrong_section_types_are_replaced(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"version": 1, "endpoints": [], "alerts": "x"}))
+    loaded = load_state(path)
+    assert loaded.section("endpoints") == {} and loaded.section("alerts") == {} and loaded.section("runs") == {}
+
+
+def test_concurrent_writers_never_leave_a_torn_file(tmp_path):
+    path = tmp_path / "state.json"
+    big = {"endpoints": {f"ns/e{i}": {"first_billable_at": "2026-11-23T00:00:00Z"} for i in range(2000)}}
+
+    def writer(tag: int) -> None:
+        for _ in range(20):
+            save_state(path, {**big, "runs": {"writer": tag}})
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    loaded = load_state(path)
+    assert loaded.problem is None
+    assert loaded.section("runs")["writer"] in range(4)
+    assert len(loaded.section("endpoints")) == 2000
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
