@@ -1,0 +1,57 @@
+"""`watchdog demo`: the tool's main job against the bundled fake fleet on 127.0.0.1, with no account and no token."""
+
+from __future__ import annotations
+
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+# Secrets and CI settings of the person running the demo must not leak into it, nor the demo into their Slack.
+_STRIPPED_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SLACK_WEBHOOK_URL", "GITHUB_TOKEN", "GITHUB_STEP_SUMMARY",
+                 "GITHUB_REPOSITORY", "GITHUB_API_URL", "HF_HUB_OFFLINE")
+DEMO_TOKEN = "hf_demo_token_for_the_local_fake_api"
+
+
+def bundled(name: str) -> Path:
+    """A file shipped in watchdog/demo/ (works from a clone and from an installed wheel)."""
+    return Path(str(resources.files("watchdog.demo").joinpath(name)))
+
+
+def run_demo(ctx: Any, main: Callable[..., int]) -> int:
+    """Start the fake API with the demo fleet, then run `check` and `run --dry-run` against it."""
+    from watchdog.fakes.clock import FakeClock
+    from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+
+    fleet = Path(ctx.args.fleet) if ctx.args.fleet else bundled("fleet.yaml")
+    policies = ctx.opt("policies") or str(bundled("policies.yaml"))
+    now_iso = ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    server = FakeEndpointsAPI.from_fleet_file(fleet, clock=FakeClock(ctx.now))
+    base_url = server.start()
+    try:
+        env = {k: v for k, v in ctx.env.items() if k not in _STRIPPED_ENV}
+        env.update(
+            HF_TOKEN=DEMO_TOKEN,
+            WATCHDOG_ENDPOINTS_API_URL=f"{base_url}/v2",
+            HF_ENDPOINT=base_url,
+        )
+        with tempfile.TemporaryDirectory(prefix="watchdog-demo-") as tmp:
+            common = ["--policies", policies, "--state", str(Path(tmp) / "state.json"), "--now", now_iso]
+            if ctx.opt("format"):
+                common += ["--format", ctx.opt("format")]
+            ctx.out(
+                f"Demo: a fake Inference Endpoints API is serving the fleet in {fleet.name} at {base_url} (loopback only).\n"
+                f"Policy: {policies}\n"
+                "Nothing here touches Hugging Face, Slack or GitHub.\n\n"
+                "=== 1. watchdog check: what is running, what it costs, what the policy says ==="
+            )
+            check_code = main(["check", *common], env=env, stdout=ctx.stdout, stderr=ctx.stderr)
+            ctx.out("\n=== 2. watchdog run --dry-run: the actions and the alerts a real run would send ===")
+            run_code = main(["run", "--dry-run", *common], env=env, stdout=ctx.stdout, stderr=ctx.stderr)
+            ctx.out(
+                "\nThat was a dry run: every endpoint of the fake fleet is untouched.\n"
+                "Next: set HF_TOKEN and run `watchdog check` on your own namespaces (see README, 'Set-up')."
+            )
+    finally:
+        server.stop()
+    return max(check_code, run_code)
