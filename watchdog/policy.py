@@ -1,0 +1,652 @@
+"""`policies.yaml` → a frozen Policy, validated in layers (YAML, structure, meaning) with file:line:column errors."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import math
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from watchdog.durations import DurationError, parse_duration
+from watchdog.model import EndpointSnapshot
+from watchdog.policy_yaml import Entry, Node, load_yaml
+from watchdog.schedule import Schedule, ScheduleError, load_zone, parse_days, parse_hours
+
+ACTIONS = ("pause", "scale-to-zero", "notify")
+UNKNOWN_IDLE_CHOICES = ("notify", "pause", "ignore")
+MATCH_FIELDS = ("name", "namespace", "repository", "tag", "instance_type")
+SETTING_KEYS = (
+    "max_uptime", "max_idle", "action", "on_unknown_idle", "warn_before", "schedule", "owner",
+    "max_cost", "max_replicas", "require_scale_to_zero", "trust_updated_at",
+)
+RULE_ONLY_KEYS = ("match", "protected", "exempt_until", "reason")
+RULE_KEYS = RULE_ONLY_KEYS[:2] + SETTING_KEYS + RULE_ONLY_KEYS[2:]
+TOP_KEYS = ("version", "namespaces", "timezone", "defaults", "endpoints", "notify", "max_actions_per_run", "run_every")
+SCHEDULE_KEYS = ("days", "hours", "timezone")
+NOTIFY_KEYS = ("slack", "github_issue")
+# Settings a rule may set to null to drop a limit that `defaults` imposes ("no idle limit for batch jobs").
+CLEARABLE = ("max_uptime", "max_idle", "warn_before", "schedule", "owner", "max_cost", "max_replicas")
+DEFAULT_ACTION = "pause"
+DEFAULT_ON_UNKNOWN_IDLE = "notify"
+DEFAULT_MAX_ACTIONS = 20
+DEFAULT_RUN_EVERY = 24 * 3600
+_DURATION_HINT = 'durations look like 30m, 4h, 1d or 1h30m'
+
+
+# --------------------------------------------------------------------------------------------------- errors
+
+@dataclass(frozen=True)
+class PolicyIssue:
+    """One problem in a policy file, located at the key or value it is about (1-based)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+
+
+class PolicyError(Exception):
+    """The policy file is not valid; `issues` holds every problem found, in file order."""
+
+    def __init__(self, issues: tuple[PolicyIssue, ...] | list[PolicyIssue]) -> None:
+        self.issues = tuple(issues)
+        super().__init__("\n".join(format_issue(i) for i in self.issues))
+
+
+def format_issue(issue: PolicyIssue) -> str:
+    """`file:line:column: message (hint)`, the form editors and people both read."""
+    hint = f" ({issue.hint})" if issue.hint else ""
+    return f"{issue.file}:{issue.line}:{issue.column}: {issue.message}{hint}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(issue: PolicyIssue) -> str:
+    """A GitHub Actions workflow command that pins the issue on the pull request's diff."""
+    hint = f" ({issue.hint})" if issue.hint else ""
+    return (
+        f"::error file={_escape_property(issue.file)},line={issue.line},col={issue.column}::"
+        f"{_escape_data(issue.message + hint)}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the model
+
+@dataclass(frozen=True)
+class Match:
+    """Which endpoints a rule covers: glob patterns (fnmatchcase) that must all hold."""
+
+    text: str  # as shown in reasons: `mert-*` or `namespace=acme-ml name=mert-*`
+    name: str | None = None
+    namespace: str | None = None
+    repository: str | None = None
+    tag: str | None = None
+    instance_type: str | None = None
+
+    def matches(self, snapshot: EndpointSnapshot) -> bool:
+        """True when every given pattern holds; a field the endpoint lacks never matches."""
+        checks = (
+            (self.name, (snapshot.name,)),
+            (self.namespace, (snapshot.namespace,)),
+            (self.repository, (snapshot.repository,)),
+            (self.tag, snapshot.tags),
+            # People write the short type (`nvidia-l4`) or copy the full compute id from the UI: accept both.
+            (self.instance_type, (snapshot.instance_type, snapshot.instance)),
+        )
+        for pattern, values in checks:
+            if pattern is None:
+                continue
+            if not any(v is not None and fnmatch.fnmatchcase(v, pattern) for v in values):
+                return False
+        return True
+
+    @property
+    def is_catch_all(self) -> bool:
+        """True when it matches every endpoint (name and namespace always exist; other fields may be missing)."""
+        given = {f: getattr(self, f) for f in MATCH_FIELDS if getattr(self, f) is not None}
+        return set(given) <= {"name", "namespace"} and all(set(p) == {"*"} for p in given.values())
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """Limits and behaviour a rule or `defaults` sets; None means "not set here"."""
+
+    max_uptime: int | None = None  # seconds
+    max_idle: int | None = None  # seconds
+    action: str | None = None
+    on_unknown_idle: str | None = None
+    warn_before: int | None = None  # seconds
+    schedule: Schedule | None = None
+    owner: str | None = None
+    max_cost: float | None = None  # USD for the current billable stretch
+    max_replicas: int | None = None
+    require_scale_to_zero: bool | None = None
+    trust_updated_at: bool | None = None
+    cleared: frozenset[str] = frozenset()  # keys set to null: drop the default limit
+
+
+@dataclass(frozen=True)
+class Effective:
+    """What applies to one endpoint after merging its rule over `defaults` and the built-in defaults."""
+
+    max_uptime: int | None
+    max_idle: int | None
+    action: str
+    on_unknown_idle: str
+    warn_before: int | None
+    schedule: Schedule | None
+    owner: str | None
+    max_cost: float | None
+    max_replicas: int | None
+    require_scale_to_zero: bool
+    trust_updated_at: bool
+    # Config checks (max_replicas, require_scale_to_zero) only act when the rule itself names an action.
+    config_action: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of `endpoints:`; `index` is 1-based as people count them."""
+
+    index: int
+    match: Match
+    settings: RuleSettings = field(default_factory=RuleSettings)
+    protected: bool = False
+    exempt_until: date | None = None
+    reason: str | None = None
+    line: int = 0  # where the rule starts in the file, for "can never match" errors
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Alert channels; None means "on when its secret is set"."""
+
+    slack: bool | None = None
+    github_issue: bool | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy file."""
+
+    version: int
+    namespaces: tuple[str, ...]
+    timezone: str
+    defaults: RuleSettings
+    rules: tuple[Rule, ...]
+    notify: NotifySettings
+    max_actions_per_run: int
+    run_every_seconds: int
+
+    def rule_for(self, snapshot: EndpointSnapshot) -> Rule | None:
+        """The first rule whose match holds, or None (only `defaults` apply)."""
+        return next((r for r in self.rules if r.match.matches(snapshot)), None)
+
+    def effective(self, rule: Rule | None) -> Effective:
+        """Merge `rule` over `defaults` over the built-in defaults."""
+        own = rule.settings if rule is not None else RuleSettings()
+
+        def pick(name: str) -> Any:
+            if name in own.cleared:
+                return None
+            value = getattr(own, name)
+            if value is not None:
+                return value
+            return None if name in self.defaults.cleared else getattr(self.defaults, name)
+
+        action = pick("action") or DEFAULT_ACTION
+        return Effective(
+            max_uptime=pick("max_uptime"),
+            max_idle=pick("max_idle"),
+            action=action,
+            on_unknown_idle=pick("on_unknown_idle") or DEFAULT_ON_UNKNOWN_IDLE,
+            warn_before=pick("warn_before"),
+            schedule=pick("schedule"),
+            owner=pick("owner"),
+            max_cost=pick("max_cost"),
+            max_replicas=pick("max_replicas"),
+            require_scale_to_zero=bool(pick("require_scale_to_zero")),
+            trust_updated_at=bool(pick("trust_updated_at")),
+            config_action=own.action or "notify",
+        )
+
+    def exemption_end(self, rule: Rule) -> datetime | None:
+        """The instant an exemption stops: the end of `exempt_until` in the rule's schedule zone or the policy's."""
+        if rule.exempt_until is None:
+            return None
+        effective = self.effective(rule)
+        zone_name = effective.schedule.timezone if effective.schedule is not None else self.timezone
+        zone = load_zone(zone_name)
+        next_day = rule.exempt_until + timedelta(days=1)
+        return datetime(next_day.year, next_day.month, next_day.day, tzinfo=zone)
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file; raise PolicyError (with every issue) when it is not valid."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise PolicyError([PolicyIssue(source, 1, 1, f"cannot read the policy file: {error.strerror or error}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise PolicyError([PolicyIssue(source, line, column, "the file is not UTF-8 text",
+                                       "policy files are plain UTF-8 YAML")]) from None
+    return parse_policy(text, source)
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    """Validate `text` (the content of `source`) and build the Policy; raise PolicyError listing every issue."""
+    root, yaml_issues = load_yaml(text)
+    checker = _Checker(source)
+    for issue in yaml_issues:
+        checker.issues.append(PolicyIssue(source, issue.line, issue.column, issue.message, issue.hint))
+    policy = None
+    if root is None and not yaml_issues:
+        checker.add(1, 1, "the policy file is empty", "start with 'version: 1'")
+    elif root is not None:
+        policy = checker.policy(root)
+    if checker.issues or policy is None:
+        raise PolicyError(sorted(checker.issues, key=lambda i: (i.line, i.column, i.message)))
+    return policy
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{found[0]}'?" if found else None
+
+
+class _Checker:
+    """Walks the YAML tree once, collecting every issue instead of stopping at the first."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.issues: list[PolicyIssue] = []
+        self.policy_timezone = "UTC"
+
+    def add(self, line: int, column: int, message: str, hint: str | None = None) -> None:
+        self.issues.append(PolicyIssue(self.source, line, column, message, hint))
+
+    # -- generic helpers
+
+    def keys(self, node: Node, allowed: tuple[str, ...], scope: str, misplaced: dict[str, str] | None = None) -> None:
+        for entry in node.value.values():
+            if entry.key in allowed:
+                continue
+            if misplaced and entry.key in misplaced:
+                self.add(entry.line, entry.column, f"key '{entry.key}' is not allowed {scope}", misplaced[entry.key])
+                continue
+            hint = _closest(entry.key, allowed) or "allowed keys: " + ", ".join(allowed)
+            self.add(entry.line, entry.column, f"unknown key '{entry.key}' {scope}", hint)
+
+    def mapping(self, node: Node, what: str, scope: str) -> bool:
+        if node.is_mapping:
+            return True
+        self.add(node.line, node.column, f"invalid {what} {scope}: expected a mapping, got {_show(node.value)}")
+        return False
+
+    def duration(self, entry: Entry, scope: str) -> int | None:
+        value = entry.value.value
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add(entry.value.line, entry.value.column,
+                     f"invalid {entry.key} {scope}: expected a duration, got {_show(value)}", _DURATION_HINT)
+            return None
+        if not isinstance(value, str):
+            self.add(entry.value.line, entry.value.column,
+                     f"invalid {entry.key} {scope}: {_show(value)} has no unit",
+                     f"write '{value}m' or '{value}h'")
+            return None
+        try:
+            return parse_duration(value)
+        except DurationError:
+            digits_only_zero = value.strip() and all(c in "0dhms" for c in value.strip().lower())
+            why = "a duration must be longer than zero" if digits_only_zero else "expected a duration"
+            self.add(entry.value.line, entry.value.column, f"invalid {entry.key} {scope}: {why}, got {_show(value)}",
+                     _DURATION_HINT)
+            return None
+
+    def boolean(self, entry: Entry, scope: str) -> bool | None:
+        if isinstance(entry.value.value, bool):
+            return entry.value.value
+        self.add(entry.value.line, entry.value.column,
+                 f"invalid {entry.key} {scope}: expected true or false, got {_show(entry.value.value)}")
+        return None
+
+    def choice(self, entry: Entry, choices: tuple[str, ...], scope: str) -> str | None:
+        value = entry.value.value
+        if isinstance(value, str) and value in choices:
+            return value
+        hint = _closest(value, choices) if isinstance(value, str) else None
+        self.add(entry.value.line, entry.value.column,
+                 f"invalid {entry.key} {scope}: expected one of {', '.join(choices)}, got {_show(value)}", hint)
+        return None
+
+    def text(self, entry: Entry, scope: str) -> str | None:
+        value = entry.value.value
+        if isinstance(value, str) and value.strip():
+            return value
+        self.add(entry.value.line, entry.value.column,
+                 f"invalid {entry.key} {scope}: expected a non-empty string, got {_show(value)}")
+        return None
+
+    def integer(self, entry: Entry, scope: str, minimum: int) -> int | None:
+        value = entry.value.value
+        if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+            return value
+        self.add(entry.value.line, entry.value.column,
+                 f"invalid {entry.key} {scope}: expected a whole number >= {minimum}, got {_show(value)}")
+        return None
+
+    def timezone(self, entry: Entry, scope: str) -> str | None:
+        value = entry.value.value
+        try:
+            load_zone(value)
+        except ScheduleError as error:
+            hint = None
+            if isinstance(value, str):
+                from zoneinfo import available_timezones
+
+                hint = _closest(value, sorted(available_timezones()))
+            self.add(entry.value.line, entry.value.column, f"invalid {entry.key} {scope}: {error}",
+                     hint or "use an IANA name like 'Europe/Paris', 'America/New_York' or 'UTC'")
+            return None
+        return value
+
+    # -- the layers
+
+    def policy(self, root: Node) -> Policy | None:
+        if not root.is_mapping:
+            self.add(root.line, root.column, f"the policy file must be a mapping, got {_show(root.value)}",
+                     "start with 'version: 1'")
+            return None
+        top = root.value
+        self.keys(root, TOP_KEYS, "at top level")
+        version = self._version(root)
+        if "timezone" in top:
+            self.policy_timezone = self.timezone(top["timezone"], "at top level") or "UTC"
+        namespaces = self._namespaces(top.get("namespaces"))
+        defaults = RuleSettings()
+        if "defaults" in top and top["defaults"].value.value is not None:
+            node = top["defaults"].value
+            if self.mapping(node, "defaults", "at top level"):
+                misplaced = {k: "set it on a rule under 'endpoints:'" for k in RULE_ONLY_KEYS}
+                self.keys(node, SETTING_KEYS, "in defaults", misplaced)
+                defaults = self.settings(node, "in defaults", "defaults")
+        rules = self._rules(top.get("endpoints"))
+        notify = self._notify(top.get("notify"))
+        max_actions = DEFAULT_MAX_ACTIONS
+        if "max_actions_per_run" in top:
+            max_actions = self.integer(top["max_actions_per_run"], "at top level", 1) or DEFAULT_MAX_ACTIONS
+        run_every = DEFAULT_RUN_EVERY
+        if "run_every" in top:
+            run_every = self.duration(top["run_every"], "at top level") or DEFAULT_RUN_EVERY
+        self._shadowed(rules)
+        if version is None:
+            return None
+        return Policy(version=version, namespaces=namespaces, timezone=self.policy_timezone, defaults=defaults,
+                      rules=rules, notify=notify, max_actions_per_run=max_actions, run_every_seconds=run_every)
+
+    def _version(self, root: Node) -> int | None:
+        entry = root.value.get("version")
+        if entry is None:
+            self.add(root.line, root.column, "missing required key 'version' at top level", "add 'version: 1'")
+            return None
+        if entry.value.value == 1 and not isinstance(entry.value.value, bool) and isinstance(entry.value.value, int):
+            return 1
+        self.add(entry.value.line, entry.value.column,
+                 f"invalid version at top level: expected 1, got {_show(entry.value.value)}",
+                 "this watchdog understands policy version 1")
+        return None
+
+    def _namespaces(self, entry: Entry | None) -> tuple[str, ...]:
+        if entry is None or entry.value.value is None:
+            return ()
+        node = entry.value
+        if not node.is_sequence:
+            hint = f"write a list: [{node.value}]" if isinstance(node.value, str) else None
+            self.add(node.line, node.column, f"invalid namespaces at top level: expected a list, got {_show(node.value)}",
+                     hint)
+            return ()
+        names: list[str] = []
+        for item in node.value:
+            if isinstance(item.value, str) and item.value.strip() and "/" not in item.value:
+                if item.value in names:
+                    self.add(item.line, item.column, f"namespace {item.value!r} is listed twice")
+                names.append(item.value)
+            else:
+                self.add(item.line, item.column,
+                         f"invalid namespace at top level: expected a user or organization name, got {_show(item.value)}")
+        return tuple(dict.fromkeys(names))
+
+    def _notify(self, entry: Entry | None) -> NotifySettings:
+        if entry is None or entry.value.value is None:
+            return NotifySettings()
+        if not self.mapping(entry.value, "notify", "at top level"):
+            return NotifySettings()
+        self.keys(entry.value, NOTIFY_KEYS, "in notify")
+        values = {e.key: self.boolean(e, "in notify") for e in entry.value.value.values() if e.key in NOTIFY_KEYS}
+        return NotifySettings(**values)
+
+    def _rules(self, entry: Entry | None) -> tuple[Rule, ...]:
+        if entry is None or entry.value.value is None:
+            return ()
+        node = entry.value
+        if not node.is_sequence:
+            self.add(node.line, node.column, f"invalid endpoints at top level: expected a list of rules, got {_show(node.value)}",
+                     "each rule starts with '- match: ...'")
+            return ()
+        rules = []
+        for index, item in enumerate(node.value, start=1):
+            rule = self._rule(item, index)
+            if rule is not None:
+                rules.append(rule)
+        return tuple(rules)
+
+    def _rule(self, node: Node, index: int) -> Rule | None:
+        scope = f"in rule {index}"
+        if not self.mapping(node, f"rule {index}", "in endpoints"):
+            return None
+        entries = node.value
+        self.keys(node, RULE_KEYS, scope)
+        match = None
+        if "match" not in entries:
+            self.add(node.line, node.column, f"missing required key 'match' {scope}",
+                     "match: \"glob\" or match: {namespace: ..., name: ...}")
+        else:
+            match = self._match(entries["match"], scope)
+        settings = self.settings(node, scope, f"rule {index}")
+        protected = bool(self.boolean(entries["protected"], scope)) if "protected" in entries else False
+        exempt_until = self._date(entries["exempt_until"], scope) if "exempt_until" in entries else None
+        reason = self.text(entries["reason"], scope) if "reason" in entries else None
+        if "exempt_until" in entries and "reason" not in entries:
+            e = entries["exempt_until"]
+            self.add(e.line, e.column, f"exempt_until needs a reason {scope}",
+                     "add 'reason: \"why this endpoint may run\"' next to it")
+        if match is None:
+            return None
+        return Rule(index=index, match=match, settings=settings, protected=protected,
+                    exempt_until=exempt_until, reason=reason, line=node.line, column=node.column)
+
+    def _match(self, entry: Entry, scope: str) -> Match | None:
+        node = entry.value
+        if isinstance(node.value, str) and node.kind == "scalar":
+            if not node.value.strip():
+                self.add(node.line, node.column, f"invalid match {scope}: the pattern is empty")
+                return None
+            return Match(text=node.value, name=node.value)
+        if not node.is_mapping:
+            self.add(node.line, node.column,
+                     f"invalid match {scope}: expected a name glob or a mapping of {', '.join(MATCH_FIELDS)}, "
+                     f"got {_show(node.value)}", "quote globs: match: \"mert-*\"")
+            return None
+        self.keys(node, MATCH_FIELDS, f"in the match of {scope[3:]}")
+        patterns: dict[str, str] = {}
+        for e in node.value.values():
+            if e.key not in MATCH_FIELDS:
+                continue
+            if isinstance(e.value.value, str) and e.value.value.strip():
+                patterns[e.key] = e.value.value
+            else:
+                self.add(e.value.line, e.value.column,
+                         f"invalid {e.key} in the match of {scope[3:]}: expected a glob string, got {_show(e.value.value)}")
+                return None
+        if not patterns:
+            if not any(e.key not in MATCH_FIELDS for e in node.value.values()):
+                self.add(node.line, node.column, f"invalid match {scope}: the mapping is empty",
+                         f"give at least one of {', '.join(MATCH_FIELDS)}")
+            return None
+        text = " ".join(f"{k}={v}" for k, v in patterns.items())
+        return Match(text=text, **patterns)
+
+    def _date(self, entry: Entry, scope: str) -> date | None:
+        value = entry.value.value
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                if len(value.strip()) == 10:
+                    return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        return self._bad_date(entry, scope)
+
+    def _bad_date(self, entry: Entry, scope: str) -> None:
+        self.add(entry.value.line, entry.value.column,
+                 f"invalid {entry.key} {scope}: expected a date like 2026-12-15, got {_show(entry.value.value)}",
+                 "YYYY-MM-DD; the exemption lasts through the end of that day")
+        return None
+
+    def settings(self, node: Node, scope: str, owner_name: str) -> RuleSettings:
+        values: dict[str, Any] = {}
+        cleared: set[str] = set()
+        for entry in node.value.values():
+            key = entry.key
+            if key not in SETTING_KEYS:
+                continue
+            if entry.value.value is None and entry.value.kind == "scalar":
+                if key in CLEARABLE:
+                    cleared.add(key)
+                else:
+                    self.add(entry.value.line, entry.value.column, f"invalid {key} {scope}: a value is required")
+                continue
+            parsed: Any = None
+            if key in ("max_uptime", "max_idle", "warn_before"):
+                parsed = self.duration(entry, scope)
+            elif key == "action":
+                parsed = self.choice(entry, ACTIONS, scope)
+            elif key == "on_unknown_idle":
+                parsed = self.choice(entry, UNKNOWN_IDLE_CHOICES, scope)
+            elif key == "owner":
+                parsed = self.text(entry, scope)
+            elif key in ("require_scale_to_zero", "trust_updated_at"):
+                parsed = self.boolean(entry, scope)
+            elif key == "max_replicas":
+                parsed = self.integer(entry, scope, 1)
+            elif key == "max_cost":
+                parsed = self._cost(entry, scope)
+            elif key == "schedule":
+                parsed = self._schedule(entry, f"in the schedule of {owner_name}")
+            values[key] = parsed
+        return RuleSettings(**values, cleared=frozenset(cleared))
+
+    def _cost(self, entry: Entry, scope: str) -> float | None:
+        value = entry.value.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+            return float(value)
+        hint = "a number of US dollars without '$', e.g. 40" if isinstance(value, str) else None
+        self.add(entry.value.line, entry.value.column,
+                 f"invalid max_cost {scope}: expected a positive number of USD, got {_show(value)}", hint)
+        return None
+
+    def _schedule(self, entry: Entry, scope: str) -> Schedule | None:
+        node = entry.value
+        if not self.mapping(node, "schedule", scope.replace("in the schedule of", "in")):
+            return None
+        self.keys(node, SCHEDULE_KEYS, scope)
+        parts = node.value
+        if not any(k in parts for k in ("days", "hours")):
+            self.add(node.line, node.column, f"invalid schedule {scope.replace('in the schedule of', 'in')}: "
+                     "give days, hours or both", "e.g. {days: mon-fri, hours: \"08:00-19:00\"}")
+            return None
+        ok = True
+        days = frozenset(range(7))
+        start, end = 0, 24 * 60
+        timezone = self.policy_timezone
+        if "days" in parts:
+            e = parts["days"]
+            raw = e.value.value
+            if e.value.is_sequence:
+                raw = [item.value for item in e.value.value]
+            try:
+                days = parse_days(raw) if isinstance(raw, (str, list)) else parse_days(str(raw) if raw is not None else "")
+            except ScheduleError as error:
+                self.add(e.value.line, e.value.column, f"invalid days {scope}: {error}")
+                ok = False
+        if "hours" in parts:
+            e = parts["hours"]
+            try:
+                start, end = parse_hours(e.value.value)
+            except ScheduleError as error:
+                hint = "quote it: hours: \"08:00-19:00\"" if not isinstance(e.value.value, str) else None
+                self.add(e.value.line, e.value.column, f"invalid hours {scope}: {error}", hint)
+                ok = False
+        if "timezone" in parts:
+            zone = self.timezone(parts["timezone"], scope)
+            if zone is None:
+                ok = False
+            else:
+                timezone = zone
+        if not ok:
+            return None
+        return Schedule(days=days, start_minute=start, end_minute=end, timezone=timezone)
+
+    def _shadowed(self, rules: tuple[Rule, ...]) -> None:
+        """A rule after a catch-all, or after an identical match, can never be the first match: say so."""
+        seen: dict[Match, Rule] = {}
+        catch_all: Rule | None = None
+        for rule in rules:
+            key = replace(rule.match, text="")
+            if catch_all is not None:
+                self.add(rule.line, rule.column,
+                         f"rule {rule.index} can never match: rule {catch_all.index} (\"{catch_all.match.text}\") "
+                         "matches every endpoint before it", "move catch-all rules to the end")
+            elif key in seen:
+                first = seen[key]
+                self.add(rule.line, rule.column,
+                         f"rule {rule.index} can never match: rule {first.index} has the same match "
+                         f"(\"{rule.match.text}\")", "merge the two rules")
+            seen.setdefault(key, rule)
+            if catch_all is None and rule.match.is_catch_all:
+                catch_all = rule
+
+
+def setting_names() -> tuple[str, ...]:
+    """Names of the RuleSettings fields, for docs and tests."""
+    return tuple(f.name for f in fields(RuleSettings) if f.name != "cleared")
