@@ -74,9 +74,27 @@ def _hhmm(minutes: int) -> str:
 
 
 def _describe_days(days: frozenset[int]) -> str:
+    """Shortest readable form, runs wrapping over Sunday included: `mon-fri`, `fri-mon`, `mon,wed`."""
     if len(days) == 7:
         return "every day"
-    return ",".join(DAY_NAMES[d] for d in sorted(days))
+    # Start at a day whose previous day is off, so a run over the weekend (fri-mon) stays in one piece.
+    first = next(d for d in range(7) if d in days and (d - 1) % 7 not in days)
+    runs: list[list[int]] = []
+    for offset in range(7):
+        day = (first + offset) % 7
+        if day not in days:
+            continue
+        if runs and (runs[-1][-1] + 1) % 7 == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{DAY_NAMES[run[0]]}-{DAY_NAMES[run[-1]]}")
+        else:
+            parts.extend(DAY_NAMES[d] for d in run)
+    return ",".join(parts)
 
 
 def resolve_local(day: date, minutes: int, zone: ZoneInfo) -> datetime:
