@@ -87,6 +87,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from-report", metavar="REPORT.json",
                    help="evaluate the endpoints of a saved JSON report instead of listing live (no token needed)")
 
+    p = command("status", "show one endpoint (or all): state, URL, model, replicas, $/h, uptime, idle, applicable rule")
+    p.add_argument("name", nargs="?", help="endpoint name or NS/NAME (default: every endpoint)")
+
+    for verb, what in (("pause", "pause one endpoint (stops billing, frees GPU quota; needs a resume)"),
+                       ("scale-to-zero", "scale one endpoint to zero (stops billing, keeps quota; the next request wakes it)")):
+        p = command(verb, what + "; idempotent")
+        p.add_argument("name", help="endpoint name or NS/NAME")
+        p.add_argument("--force", action="store_true", help="act even on an endpoint the policy protects")
+
+    p = command("resume", "resume a paused or scaled-to-zero endpoint")
+    p.add_argument("name", help="endpoint name or NS/NAME")
+    p.add_argument("--wait", action="store_true", help="poll the status route until running; exit 1 on failure or timeout")
+    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="how long --wait waits (default: 600)")
+
+    p = command("session", "resume and wait, run COMMAND with HF_ENDPOINT_URL set, then always pause")
+    p.add_argument("name", help="endpoint name or NS/NAME")
+    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="how long to wait for running (default: 600)")
+    p.add_argument("--keep-running", action="store_true", help="do not pause afterwards")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the command to run")
+
     p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token)")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")
     return parser
@@ -403,7 +423,162 @@ def cmd_demo(ctx: Context) -> int:
     return run_demo(ctx, main)
 
 
+def _optional_policy(ctx: Context) -> Any:
+    """The policy when there is one: lifecycle commands work without it but then cannot tell what is protected."""
+    explicit = ctx.opt("policies")
+    if explicit is None and not Path(DEFAULT_POLICIES).exists():
+        return None
+    return _load_policy_or_usage(ctx, explicit)
+
+
+def _resolve(ctx: Context, policy: Any, hub: Any, name: str) -> tuple[str, dict]:
+    """Find NAME (or NS/NAME) among the watched namespaces; returns (namespace, raw endpoint)."""
+    from watchdog.hub import EndpointGone, HubError
+
+    if "/" in name:
+        namespace, _, name = name.partition("/")
+        candidates = [namespace]
+    elif ctx.opt("namespace"):
+        candidates = list(ctx.opt("namespace"))
+    elif policy is not None and policy.namespaces:
+        candidates = list(policy.namespaces)
+    else:
+        candidates = [hub.whoami()]
+    found = []
+    for namespace in candidates:
+        try:
+            found.append((namespace, hub.get_raw(namespace, name)))
+        except EndpointGone:
+            continue
+        except HubError as error:
+            ctx.err(f"namespace {namespace}: {error}")
+    if not found:
+        raise UsageError(f"no endpoint named {name!r} in {', '.join(candidates)}")
+    if len(found) > 1:
+        raise UsageError(f"{name!r} exists in several namespaces ({', '.join(ns for ns, _ in found)}): use NS/NAME")
+    return found[0]
+
+
+def _one_evaluation(ctx: Context, policy: Any, namespace: str, raw: dict) -> Any:
+    from watchdog.evaluate import evaluate
+    from watchdog.measure import Signals, measure
+
+    snapshot, _ = measure(raw, namespace, Signals(), None, ctx.now)
+    return evaluate(policy, snapshot, ctx.now) if policy is not None else None
+
+
+def cmd_status(ctx: Context) -> int:
+    from watchdog.evaluate import evaluate_all
+    from watchdog.render_status import render_status
+    from watchdog.runner import collect
+    from watchdog.state import load_state
+
+    policy = _optional_policy(ctx)
+    hub = _hub(ctx)
+    if ctx.args.name:
+        namespace, _ = _resolve(ctx, policy, hub, ctx.args.name)
+        namespaces = [namespace]
+    else:
+        namespaces = _namespaces(ctx, policy, hub) if policy is not None else (ctx.opt("namespace") or [hub.whoami()])
+    fleet = collect(hub, namespaces, load_state(ctx.opt("state", DEFAULT_STATE)).section("endpoints"), ctx.now)
+    snapshots = fleet.snapshots
+    if ctx.args.name:
+        short = ctx.args.name.rpartition("/")[2]
+        snapshots = tuple(s for s in snapshots if s.name == short)
+    evaluations = evaluate_all(policy, snapshots, ctx.now) if policy is not None else None
+    ctx.out(render_status(snapshots, evaluations, ctx.now, fmt=ctx.opt("format", "text")))
+    for ns in fleet.namespaces:
+        if not ns.ok:
+            ctx.err(f"namespace {ns.name}: {ns.error}")
+    return EXIT_OK if all(ns.ok for ns in fleet.namespaces) else EXIT_FAILED
+
+
+def cmd_stop(ctx: Context) -> int:
+    """`pause` and `scale-to-zero` of one endpoint: idempotent, and protected endpoints need --force."""
+    from watchdog.hub import EndpointGone, HubError
+    from watchdog.model import Decision
+
+    verb = ctx.args.command
+    policy = _optional_policy(ctx)
+    hub = _hub(ctx)
+    namespace, raw = _resolve(ctx, policy, hub, ctx.args.name)
+    name = raw.get("name", ctx.args.name.rpartition("/")[2])
+    state = (raw.get("status") or {}).get("state")
+    done_states = {"pause": {"paused"}, "scale-to-zero": {"scaledToZero", "paused"}}[verb]
+    if state in done_states:
+        ctx.out(f"{namespace}/{name} is already {state}: nothing to do")
+        return EXIT_OK
+    evaluation = _one_evaluation(ctx, policy, namespace, raw)
+    if policy is None:
+        ctx.err("note: no policy file, so protection was not checked")
+    elif evaluation.decision is Decision.PROTECTED and not ctx.args.force:
+        raise UsageError(
+            f"{namespace}/{name} is protected by rule {evaluation.rule.index} \"{evaluation.rule.match}\": "
+            f"not touched (pass --force to {verb} it anyway)"
+        )
+    try:
+        new_state = hub.pause(namespace, name) if verb == "pause" else hub.scale_to_zero(namespace, name)
+    except EndpointGone:
+        ctx.out(f"{namespace}/{name} no longer exists: nothing to do")
+        return EXIT_OK
+    except HubError as error:
+        ctx.err(f"could not {verb} {namespace}/{name}: {error}")
+        return EXIT_FAILED
+    ctx.out(f"{namespace}/{name}: {state} → {new_state}. Undo: watchdog resume {name} --namespace {namespace}")
+    return EXIT_OK
+
+
+def _progress(ctx: Context) -> Callable[[float], None]:
+    """A dot per poll on a terminal; nothing in logs (CI output stays one line per state change)."""
+    if not ctx.stderr.isatty():
+        return lambda elapsed: None
+    return lambda elapsed: (ctx.stderr.write("."), ctx.stderr.flush()) and None
+
+
+def cmd_resume(ctx: Context) -> int:
+    from watchdog.hub import HubError
+    from watchdog.lifecycle import resume_and_wait, status_from_raw
+
+    policy = _optional_policy(ctx)
+    hub = _hub(ctx)
+    namespace, raw = _resolve(ctx, policy, hub, ctx.args.name)
+    name = raw.get("name")
+    if not ctx.args.wait:
+        try:
+            state = hub.resume(namespace, name)
+        except HubError as error:
+            ctx.err(f"could not resume {namespace}/{name}: {error}")
+            return EXIT_FAILED
+        ctx.out(f"{namespace}/{name}: resuming ({state}); follow with: watchdog resume {name} --namespace {namespace} --wait")
+        return EXIT_OK
+    url = resume_and_wait(hub, namespace, name, timeout=ctx.args.timeout, say=ctx.out, progress=_progress(ctx))
+    if url is None:
+        return EXIT_FAILED
+    ctx.out(f"export HF_ENDPOINT_URL={url}")
+    return EXIT_OK
+
+
+def cmd_session(ctx: Context) -> int:
+    from watchdog.lifecycle import run_session
+
+    command = list(ctx.args.cmd)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UsageError("session needs a command: watchdog session NAME -- COMMAND ...")
+    policy = _optional_policy(ctx)
+    hub = _hub(ctx)
+    namespace, raw = _resolve(ctx, policy, hub, ctx.args.name)
+    return run_session(hub, namespace, raw.get("name"), command, keep_running=ctx.args.keep_running,
+                       timeout=ctx.args.timeout, say=ctx.out, env=ctx.env)
+
+
 COMMANDS: dict[str, Callable[[Context], int]] = {
+    "status": cmd_status,
+    "pause": cmd_stop,
+    "scale-to-zero": cmd_stop,
+    "resume": cmd_resume,
+    "session": cmd_session,
     "validate": cmd_validate,
     "check": cmd_fleet,
     "run": cmd_fleet,
