@@ -1,0 +1,274 @@
+"""Alert events from one run's report and the remembered announcements: what is news, per channel (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from watchdog.model import Decision, EndpointResult, Outcome, Report
+
+MEMORY_VERSION = 1
+# A failure whose subject is no longer observed (namespace dropped from the policy) can never be seen to
+# recover; forget it after this long so the memory stays bounded.
+FORGET_UNOBSERVED_AFTER = timedelta(days=30)
+# Hard cap per channel; the oldest announcements go first.
+MAX_REMEMBERED = 2000
+
+# Kinds, in the order digests list them: failures first, then what was done, then what to watch.
+KIND_ORDER = (
+    "namespace-error",
+    "action-failed",
+    "unmeasurable",
+    "run-error",
+    "paused",
+    "scaled-to-zero",
+    "would-pause",
+    "would-scale-to-zero",
+    "violation",
+    "limit-approaching",
+    "exemption-expiring",
+    "idle-unknown",
+    "run-notice",
+    "recovered",
+)
+FAILURE_KINDS = frozenset({"namespace-error", "action-failed", "unmeasurable"})
+ACTION_KINDS = frozenset({"paused", "scaled-to-zero", "would-pause", "would-scale-to-zero"})
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing people should hear about once. `key` is stable across runs for as long as it stays true."""
+
+    key: str
+    kind: str  # one of KIND_ORDER
+    title: str  # one line, e.g. "Paused acme-ml/mert-spike6"
+    detail: str  # the why, e.g. the evaluator's reason or the error text
+    # `endpoint:ns/name`, `namespace:ns` or `run`: lets a remembered failure be declared recovered only
+    # when its subject was actually observed again.
+    subject: str
+    namespace: str | None = None
+    name: str | None = None
+    owner: str | None = None
+    decision: str | None = None
+    outcome: str | None = None
+    hourly_usd: float | None = None  # burn rate before the action (what a pause saves)
+    stretch_usd: float | None = None  # cost of the current billable stretch so far
+    undo: str | None = None  # the command that reverses what the watchdog did
+
+    @property
+    def is_failure(self) -> bool:
+        """Failures are remembered until seen to clear, then announced once as recovered."""
+        return self.kind in FAILURE_KINDS
+
+
+def _stable_hash(text: str) -> str:
+    # Run-level messages have no natural identity; a short digest of the text is one.
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _stretch_id(result: EndpointResult) -> str:
+    since = result.endpoint.running_since
+    return since.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") if since else "unknown"
+
+
+def _undo(result: EndpointResult) -> str:
+    ep = result.endpoint
+    return f"watchdog resume {ep.name} --namespace {ep.namespace}"
+
+
+def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
+    ep = result.endpoint
+    ev = result.evaluation
+    ident = ep.key
+    common = dict(
+        subject=f"endpoint:{ident}",
+        namespace=ep.namespace,
+        name=ep.name,
+        owner=ev.owner,
+        decision=ev.decision.value,
+        outcome=result.outcome.value,
+        hourly_usd=ep.hourly_usd,
+        stretch_usd=ep.stretch_cost_usd(now),
+    )
+    stretch = _stretch_id(result)
+    events: list[Event] = []
+    acted = {
+        Outcome.PAUSED: ("paused", "Paused"),
+        Outcome.SCALED_TO_ZERO: ("scaled-to-zero", "Scaled to zero"),
+        Outcome.WOULD_PAUSE: ("would-pause", "Would pause"),
+        Outcome.WOULD_SCALE_TO_ZERO: ("would-scale-to-zero", "Would scale to zero"),
+    }
+    if ep.unmeasurable:
+        events.append(Event(key=f"unmeasurable:{ident}", kind="unmeasurable",
+                            title=f"Could not measure {ident}", detail=ep.unmeasurable, **common))
+    if result.outcome in acted:
+        kind, verb = acted[result.outcome]
+        # Keyed by the billable stretch: a new pause after someone resumes the endpoint is news again.
+        events.append(Event(key=f"{kind}:{ident}:{stretch}", kind=kind, title=f"{verb} {ident}",
+                            detail=ev.reason, undo=_undo(result), **common))
+    elif result.outcome is Outcome.FAILED:
+        detail = f"{ev.reason}; error: {result.error}" if result.error else ev.reason
+        events.append(Event(key=f"action-failed:{ident}:{ev.decision.value}", kind="action-failed",
+                            title=f"Failed to {ev.decision.value} {ident}", detail=detail, **common))
+    elif ev.violations and (
+        ev.decision is Decision.NOTIFY
+        or (ev.decision in (Decision.PAUSE, Decision.SCALE_TO_ZERO) and result.outcome is not Outcome.GONE)
+    ):
+        # Notify-only rules, and pause/scale decisions the run did not carry out (e.g. the action cap).
+        checks = ",".join(sorted({f.check for f in ev.violations}))
+        events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind="violation",
+                            title=f"Over limit: {ident}", detail=ev.reason, **common))
+    for warning in ev.warnings:
+        events.append(Event(key=f"limit-approaching:{ident}:{warning.check}:{stretch}", kind="limit-approaching",
+                            title=f"Limit approaching: {ident}", detail=warning.reason, **common))
+    for notice in ev.notices:
+        if notice.kind == "exemption-expiring":
+            events.append(Event(key=f"exemption-expiring:{ident}", kind="exemption-expiring",
+                                title=f"Exemption expiring: {ident}", detail=notice.message, **common))
+        elif notice.kind == "idle-unknown":
+            events.append(Event(key=f"idle-unknown:{ident}:{stretch}", kind="idle-unknown",
+                                title=f"Idle time unknown: {ident}", detail=notice.message, **common))
+    return events
+
+
+def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
+    """Every condition worth announcing that holds in this run, whether announced before or not."""
+    events: list[Event] = []
+    for ns in report.namespaces:
+        if not ns.ok:
+            events.append(Event(key=f"namespace-error:{ns.name}", kind="namespace-error",
+                                title=f"Could not list namespace {ns.name}", detail=ns.error or "unknown error",
+                                subject=f"namespace:{ns.name}", namespace=ns.name))
+    for result in report.endpoints:
+        events.extend(_endpoint_events(result, now))
+    for error in report.errors:
+        events.append(Event(key=f"run-error:{_stable_hash(error)}", kind="run-error", title="Watchdog error",
+                            detail=error, subject="run"))
+    for notice in report.extra.get("notices", []) or []:
+        text = str(notice)
+        events.append(Event(key=f"run-notice:{_stable_hash(text)}", kind="run-notice", title="Watchdog notice",
+                            detail=text, subject="run"))
+    # One event per key: two identical run errors are one piece of news.
+    unique = {e.key: e for e in events}
+    return tuple(sorted(unique.values(), key=sort_key))
+
+
+def sort_key(event: Event) -> tuple[int, str]:
+    """Digest order: by kind (failures first), then by key."""
+    return (KIND_ORDER.index(event.kind), event.key)
+
+
+def channel_memory(memory: Mapping | None, channel: str) -> dict[str, dict]:
+    """The announcements remembered for one channel; anything malformed reads as nothing remembered."""
+    if not isinstance(memory, Mapping) or memory.get("version") != MEMORY_VERSION:
+        return {}
+    channels = memory.get("channels")
+    remembered = channels.get(channel) if isinstance(channels, Mapping) else None
+    if not isinstance(remembered, Mapping):
+        return {}
+    return {str(k): dict(v) for k, v in remembered.items() if isinstance(v, Mapping)}
+
+
+def _observed(subject: str, report: Report) -> bool:
+    """Whether this run looked at `subject` closely enough to say a failure about it has cleared."""
+    if subject.startswith("namespace:"):
+        return any(ns.name == subject.split(":", 1)[1] for ns in report.namespaces)
+    if subject.startswith("endpoint:"):
+        namespace = subject.split(":", 1)[1].split("/", 1)[0]
+        # A missing endpoint in a namespace that listed fine was deleted: its failure is over too.
+        return any(ns.name == namespace and ns.ok for ns in report.namespaces)
+    return False
+
+
+def news(channel_remembered: Mapping[str, Mapping], current: Iterable[Event], report: Report) -> tuple[Event, ...]:
+    """What this channel has not heard yet: new conditions, plus failures it heard of that have cleared."""
+    current = tuple(current)
+    current_keys = {e.key for e in current}
+    fresh = [e for e in current if e.key not in channel_remembered]
+    for key, entry in sorted(channel_remembered.items()):
+        if not entry.get("failure") or key in current_keys or not _observed(str(entry.get("subject", "")), report):
+            continue
+        fresh.append(Event(key=f"recovered:{key}", kind="recovered", title=f"Recovered: {entry.get('title', key)}",
+                           detail="no longer failing in this run", subject=str(entry.get("subject", "run")),
+                           namespace=entry.get("namespace"), name=entry.get("name")))
+    return tuple(sorted(fresh, key=sort_key))
+
+
+def _entry(event: Event, now: datetime) -> dict:
+    return {"kind": event.kind, "title": event.title, "subject": event.subject, "failure": event.is_failure,
+            "namespace": event.namespace, "name": event.name,
+            "since": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
+
+
+def _since(entry: Mapping) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(entry.get("since", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def remember(
+    channel_remembered: Mapping[str, Mapping],
+    current: Iterable[Event],
+    report: Report,
+    *,
+    delivered: bool,
+    now: datetime,
+) -> dict[str, dict]:
+    """The channel's memory after this run: what it has heard of that still holds, and nothing else.
+
+    Delivered: every current condition counts as said; cleared failures were said as recovered and
+    are dropped. Not delivered: nothing new is learned, and remembered failures are kept even when
+    cleared, so their recovery is still news next run.
+    """
+    current = tuple(current)
+    kept: dict[str, dict] = {}
+    for event in current:
+        if event.key in channel_remembered:
+            kept[event.key] = dict(channel_remembered[event.key])
+        elif delivered:
+            kept[event.key] = _entry(event, now)
+    for key, entry in channel_remembered.items():
+        if key in kept or not entry.get("failure"):
+            continue
+        observed = _observed(str(entry.get("subject", "")), report)
+        since = _since(entry)
+        stale = since is not None and now - since > FORGET_UNOBSERVED_AFTER
+        if (not observed and not stale) or (observed and not delivered):
+            kept[key] = dict(entry)
+    if len(kept) > MAX_REMEMBERED:
+        newest = sorted(kept.items(), key=lambda kv: str(kv[1].get("since", "")), reverse=True)[:MAX_REMEMBERED]
+        kept = dict(newest)
+    return kept
+
+
+def normalized_memory(memory: Mapping | None) -> dict:
+    """A fresh, well-formed copy of the alert memory (malformed or other-version input reads as empty)."""
+    channels: dict[str, dict] = {}
+    if isinstance(memory, Mapping) and memory.get("version") == MEMORY_VERSION:
+        old = memory.get("channels")
+        if isinstance(old, Mapping):
+            channels = {str(name): channel_memory(memory, str(name)) for name in old}
+    return {"version": MEMORY_VERSION, "channels": channels}
+
+
+def with_channel(memory: Mapping | None, channel: str, remembered: Mapping[str, Mapping]) -> dict:
+    """A new memory mapping with `channel` replaced; other channels are carried over untouched."""
+    updated = normalized_memory(memory)
+    updated["channels"][channel] = {str(k): dict(v) for k, v in remembered.items()}
+    return updated
+
+
+def saved_usd_per_hour(events: Iterable[Event]) -> float:
+    """What the paused / scaled endpoints among `events` were burning per hour (unknown prices count as 0)."""
+    return round(sum(e.hourly_usd or 0.0 for e in events if e.kind in ACTION_KINDS), 2)
+
+
+def count_by_kind(events: Iterable[Event]) -> dict[str, int]:
+    """Event counts per kind, in digest order, omitting zeros."""
+    counts: dict[str, int] = {}
+    for event in sorted(events, key=sort_key):
+        counts[event.kind] = counts.get(event.kind, 0) + 1
+    return counts

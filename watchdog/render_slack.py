@@ -1,0 +1,150 @@
+"""The Slack digest: one Block Kit message per run with news, within Slack's documented limits (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from watchdog.events import ACTION_KINDS, FAILURE_KINDS, Event, saved_usd_per_hour
+from watchdog.render_markdown import EVENT_LABELS, money, utc_text
+
+# Block Kit limits (reference §2.2).
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_HEADER_CHARS = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_FALLBACK_CHARS = 4000
+# `msg_blocks_too_long` has been seen with every per-block limit met at ~13.2k characters in total:
+# keep all section text together under this.
+MAX_TOTAL_SECTION_CHARS = 12_000
+
+EMOJI = {
+    "namespace-error": ":x:",
+    "action-failed": ":x:",
+    "unmeasurable": ":x:",
+    "run-error": ":x:",
+    "paused": ":double_vertical_bar:",
+    "scaled-to-zero": ":arrow_down:",
+    "would-pause": ":double_vertical_bar:",
+    "would-scale-to-zero": ":arrow_down:",
+    "violation": ":warning:",
+    "limit-approaching": ":hourglass_flowing_sand:",
+    "exemption-expiring": ":calendar:",
+    "idle-unknown": ":grey_question:",
+    "run-notice": ":information_source:",
+    "recovered": ":white_check_mark:",
+}
+
+_SLACK_ID = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
+
+
+def escape(text: object) -> str:
+    """Slack mrkdwn control characters (reasons contain `>`: "running 9h12m > max_uptime 8h")."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(owner: str) -> str:
+    """`<@U123ABC>` for Slack member IDs (a real ping); anything else, like `@alice`, is shown as written."""
+    if owner.startswith("<@") and owner.endswith(">"):
+        return owner
+    match = _SLACK_ID.match(owner)
+    return f"<@{match.group(1)}>" if match else escape(owner)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _group(events: Sequence[Event]) -> list[list[Event]]:
+    """Events grouped by subject (one section per endpoint), in the order of each subject's first event."""
+    groups: dict[str, list[Event]] = {}
+    for event in events:
+        groups.setdefault(event.subject if event.subject != "run" else event.key, []).append(event)
+    return list(groups.values())
+
+
+def section_text(group: Sequence[Event]) -> str:
+    """One section: what happened to one endpoint (or namespace), why, the cost, the owner, the undo."""
+    first = group[0]
+    label = EVENT_LABELS.get(first.kind, first.kind)
+    subject = f"{first.namespace}/{first.name}" if first.name else (first.namespace or "")
+    title = f"{EMOJI.get(first.kind, '')} *{escape(label)}*".strip()
+    if subject:
+        title += f" `{escape(subject)}`"
+    if first.decision and first.name:
+        title += f" · decision *{escape(first.decision)}*"
+    lines = [title]
+    for event in group:
+        prefix = "" if event is first else f"{EMOJI.get(event.kind, '')} {escape(EVENT_LABELS.get(event.kind, event.kind))}: "
+        lines.append(f"{prefix}{escape(event.detail)}")
+    facts = []
+    if first.hourly_usd:
+        facts.append(money(first.hourly_usd, "/h"))
+        if first.stretch_usd is not None:
+            facts.append(f"this stretch {money(first.stretch_usd)}")
+    if first.owner:
+        facts.append(f"owner {mention(first.owner)}")
+    if facts:
+        lines.append(" · ".join(facts))
+    undo = next((e.undo for e in group if e.undo), None)
+    if undo:
+        lines.append(f"Undo: `{escape(undo)}`")
+    return _clip("\n".join(lines), MAX_SECTION_CHARS)
+
+
+def headline(events: Sequence[Event], *, dry_run: bool = False) -> str:
+    """`Endpoint watchdog: 2 paused · 1 failed · 3 to watch · $3.50/h saved` (≤ 150 characters)."""
+    acted = sum(1 for e in events if e.kind in ACTION_KINDS)
+    failed = sum(1 for e in events if e.kind in FAILURE_KINDS or e.kind == "run-error")
+    recovered = sum(1 for e in events if e.kind == "recovered")
+    watch = len(events) - acted - failed - recovered
+    verb = "would pause" if dry_run else "paused"
+    parts = [f"{acted} {verb}" if acted else "", f"{failed} failed" if failed else "",
+             f"{watch} to watch" if watch else "", f"{recovered} recovered" if recovered else ""]
+    saved = saved_usd_per_hour(events)
+    if saved:
+        parts.append(f"{money(saved, '/h')} {'would be ' if dry_run else ''}saved")
+    prefix = "[dry run] " if dry_run else ""
+    return _clip(f"{prefix}Endpoint watchdog: " + " · ".join(p for p in parts if p), MAX_HEADER_CHARS)
+
+
+def _fallback(head: str, groups: Sequence[Sequence[Event]]) -> str:
+    lines = [head] + [f"- {g[0].title}" for g in groups]
+    return _clip("\n".join(lines), MAX_FALLBACK_CHARS)
+
+
+def build_slack_payload(
+    events: Sequence[Event],
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    run_url: str | None = None,
+    issue_url: str | None = None,
+) -> dict:
+    """The webhook JSON for this run's news: header, a section per endpoint, a "+N more" line, a context line."""
+    head = headline(events, dry_run=dry_run)
+    groups = _group(events)
+    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": head, "emoji": True}}]
+    # Reserve the context block and a possible "+N more" section.
+    room = MAX_BLOCKS - len(blocks) - 2
+    used = 0
+    shown = 0
+    for group in groups:
+        text = section_text(group)
+        if shown >= room or used + len(text) > MAX_TOTAL_SECTION_CHARS:
+            break
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        used += len(text)
+        shown += 1
+    if shown < len(groups):
+        where = "the dashboard issue" if issue_url else "the workflow run summary" if run_url else "the report"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": f"+{len(groups) - shown} more — see {where}."}})
+    context = [{"type": "mrkdwn", "text": utc_text(now)}]
+    if run_url:
+        context.append({"type": "mrkdwn", "text": f"<{run_url}|Workflow run>"})
+    if issue_url:
+        context.append({"type": "mrkdwn", "text": f"<{issue_url}|Dashboard issue>"})
+    blocks.append({"type": "context", "elements": context[:MAX_CONTEXT_ELEMENTS]})
+    return {"text": _fallback(head, groups), "blocks": blocks}
