@@ -1,0 +1,214 @@
+"""Deliver one run's alerts: choose channels, send news once per channel, write the step summary, remember."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from watchdog.events import (
+    Event,
+    channel_memory,
+    current_events,
+    news,
+    normalized_memory,
+    remember,
+    sort_key,
+    with_channel,
+)
+from watchdog.github_issue import DEFAULT_API_URL, DashboardSync, GitHubError, GitHubIssues, sync_dashboard
+from watchdog.http_retry import redact
+from watchdog.model import AlertResult, Report
+from watchdog.render_issue import DASHBOARD_TITLE, dashboard_body, news_comment
+from watchdog.render_markdown import render_step_summary
+from watchdog.render_slack import build_slack_payload
+from watchdog.slack import SlackError, post_webhook
+
+log = logging.getLogger(__name__)
+
+SLACK = "slack"
+GITHUB = "github"
+STEP_SUMMARY = "step-summary"
+
+
+@dataclass(frozen=True)
+class AlertDelivery:
+    """What `deliver_alerts` did: per-channel results, the new alert memory, the rendered payloads, the news."""
+
+    results: tuple[AlertResult, ...]
+    memory: dict  # the new state["alerts"]
+    rendered: str  # the exact payloads (sent, or that would be sent in a dry run); never a secret
+    events: tuple[Event, ...]  # what was news on at least one channel
+
+
+@dataclass(frozen=True)
+class _Channel:
+    name: str
+    active: bool  # configured and enabled: would send
+    result: AlertResult | None  # set when the channel is not active (skipped / misconfigured)
+
+
+def run_url(env: Mapping[str, str]) -> str | None:
+    """The workflow run's page, when running in GitHub Actions."""
+    server, repo, run_id = (env.get(k, "").strip() for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}" if server and repo and run_id else None
+
+
+def _channel(name: str, enabled: bool | None, missing: list[str], setting: str) -> _Channel:
+    if enabled is False:
+        return _Channel(name, False, AlertResult(name, "skipped", detail=f"disabled in policies.yaml ({setting}: false)"))
+    if missing:
+        need = " and ".join(missing)
+        if enabled is True:
+            return _Channel(name, False, AlertResult(name, "failed", error=f"{setting} is true but {need} not set"))
+        return _Channel(name, False, AlertResult(name, "skipped", detail=f"not configured: {need} not set"))
+    return _Channel(name, True, None)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def deliver_alerts(
+    report: Report,
+    memory: Mapping | None,
+    *,
+    now: datetime,
+    dry_run: bool,
+    env: Mapping[str, str],
+    slack_enabled: bool | None,
+    github_enabled: bool | None,
+    sleep: Callable[[float], None] = time.sleep,
+    http_client: httpx.Client | None = None,
+) -> AlertDelivery:
+    """Send this run's news to each enabled channel (GitHub first, so Slack can link the issue).
+
+    A failing channel does not stop the others and keeps its news for the next run. In a dry run
+    nothing is sent, every channel is rendered into `rendered`, and the memory is returned unchanged.
+    """
+    webhook = env.get("SLACK_WEBHOOK_URL", "").strip()
+    token = env.get("GITHUB_TOKEN", "").strip()
+    repository = env.get("GITHUB_REPOSITORY", "").strip()
+    api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+    secrets = (webhook, token)
+    link = run_url(env)
+    current = current_events(report, now)
+    new_memory = normalized_memory(memory)
+    results: list[AlertResult] = []
+    rendered: list[str] = []
+    all_news: dict[str, Event] = {}
+
+    github = _channel(GITHUB, github_enabled,
+                      [k for k, v in (("GITHUB_TOKEN", token), ("GITHUB_REPOSITORY", repository)) if not v],
+                      "notify.github_issue")
+    slack = _channel(SLACK, slack_enabled, ["SLACK_WEBHOOK_URL"] if not webhook else [], "notify.slack")
+
+    # --- GitHub dashboard issue ---
+    issue_url = None
+    remembered = channel_memory(memory, GITHUB)
+    gh_news = news(remembered, current, report)
+    if github.active or dry_run:
+        all_news.update((e.key, e) for e in gh_news)
+        body = dashboard_body(report, now=now)
+        comment = news_comment(gh_news, now=now, run_url=link) if gh_news else None
+        target = repository or "(GITHUB_REPOSITORY not set)"
+        rendered.append(f"=== GitHub dashboard issue in {target}: {DASHBOARD_TITLE!r} ===\n--- body ---\n{body}"
+                        + (f"--- new comment ---\n{comment}" if comment else "--- no comment: nothing new ---\n"))
+    if dry_run:
+        would = f"would comment with {_plural(len(gh_news), 'new event')}" if gh_news else "nothing new: would only refresh the body"
+        note = "" if github.active else f"; not sent in a real run ({(github.result.error or github.result.detail)})"  # type: ignore[union-attr]
+        results.append(AlertResult(GITHUB, "dry-run", detail=would + note))
+    elif not github.active:
+        results.append(github.result)  # type: ignore[arg-type]
+    else:
+        try:
+            with GitHubIssues(token=token, repository=repository, api_url=api_url, client=http_client,
+                              sleep=sleep) as gh:
+                sync = sync_dashboard(gh, title=DASHBOARD_TITLE, body=body, comment=comment)
+            issue_url = sync.url
+            results.append(_github_result(sync, len(gh_news)))
+            new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=True, now=now))
+        except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
+            results.append(_failure(GITHUB, exc, secrets))
+            new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=False, now=now))
+
+    # --- Slack digest ---
+    remembered = channel_memory(memory, SLACK)
+    slack_news = news(remembered, current, report)
+    payload = build_slack_payload(slack_news, now=now, dry_run=dry_run, run_url=link, issue_url=issue_url)
+    if slack.active or dry_run:
+        all_news.update((e.key, e) for e in slack_news)
+        shown = json.dumps(payload, indent=2, ensure_ascii=False) if slack_news else "(nothing new: no message)"
+        rendered.append(f"=== Slack webhook payload ===\n{shown}\n")
+    if dry_run:
+        would = f"would send 1 message with {_plural(len(slack_news), 'new event')}" if slack_news else "nothing new: would send nothing"
+        note = "" if slack.active else f"; not sent in a real run ({(slack.result.error or slack.result.detail)})"  # type: ignore[union-attr]
+        results.append(AlertResult(SLACK, "dry-run", detail=would + note))
+    elif not slack.active:
+        results.append(slack.result)  # type: ignore[arg-type]
+    elif not slack_news:
+        results.append(AlertResult(SLACK, "skipped", detail="nothing new since the last message"))
+        new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
+    else:
+        try:
+            delivery = post_webhook(webhook, payload, client=http_client, sleep=sleep)
+            results.append(AlertResult(SLACK, "sent", detail=f"1 message, {_plural(len(slack_news), 'new event')}"
+                                       f" ({_plural(delivery.attempts, 'attempt')})"))
+            new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
+        except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
+            results.append(_failure(SLACK, exc, secrets))
+            new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=False, now=now))
+
+    events = tuple(sorted(all_news.values(), key=sort_key))
+    text = redact("\n".join(rendered), secrets)
+
+    # --- Step summary: always when GitHub provides one, quiet runs included ---
+    summary_path = env.get("GITHUB_STEP_SUMMARY", "").strip()
+    if summary_path:
+        appendix = f"<details><summary>Alerts rendered by this dry run</summary>\n\n```text\n{text}\n```\n</details>" if dry_run else ""
+        summary = render_step_summary(report, events, now=now, run_url=link, appendix=appendix)
+        try:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write(redact(summary, secrets))
+            results.append(AlertResult(STEP_SUMMARY, "sent", detail=f"{len(summary.encode('utf-8'))} bytes appended"))
+        except OSError as exc:
+            results.append(AlertResult(STEP_SUMMARY, "failed", error=f"could not append to GITHUB_STEP_SUMMARY ({exc.strerror})"))
+    else:
+        results.append(AlertResult(STEP_SUMMARY, "skipped", detail="not configured: GITHUB_STEP_SUMMARY not set"))
+
+    final_memory = dict(memory) if dry_run and isinstance(memory, Mapping) else ({} if dry_run else new_memory)
+    return AlertDelivery(results=tuple(results), memory=final_memory, rendered=text, events=events)
+
+
+def _github_result(sync: DashboardSync, news_count: int) -> AlertResult:
+    if sync.skipped:
+        return AlertResult(GITHUB, "skipped", detail=f"nothing new ({sync.skipped})")
+    done = []
+    if sync.created:
+        done.append(f"created issue #{sync.number}")
+    elif sync.body_updated:
+        done.append(f"refreshed issue #{sync.number}")
+    else:
+        done.append(f"issue #{sync.number} unchanged")
+    if sync.commented:
+        done.append(f"commented with {_plural(news_count, 'new event')}")
+    if sync.closed_duplicates:
+        done.append("closed duplicates " + ", ".join(f"#{n}" for n in sync.closed_duplicates))
+    if not sync.commented:
+        return AlertResult(GITHUB, "skipped", detail="nothing new; " + "; ".join(done))
+    return AlertResult(GITHUB, "sent", detail="; ".join(done))
+
+
+def _failure(channel: str, exc: Exception, secrets: tuple[str, ...]) -> AlertResult:
+    if isinstance(exc, (SlackError, GitHubError)):
+        message = str(exc)
+    else:
+        message = f"unexpected {type(exc).__name__}: {exc}"
+    message = redact(message, secrets)
+    log.warning("%s alert failed: %s", channel, message)
+    return AlertResult(channel, "failed", error=message)
