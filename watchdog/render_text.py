@@ -26,7 +26,8 @@ def _money(value: float | None) -> str:
 
 def _decision_text(result: EndpointResult) -> str:
     decision = result.evaluation.decision.value
-    if result.outcome in (Outcome.NONE,):
+    # In check and dry runs the decision says it all; after a real run, show what actually happened.
+    if result.outcome in (Outcome.NONE, Outcome.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO, Outcome.NOTIFIED):
         return decision
     return f"{decision} → {result.outcome.value}"
 
