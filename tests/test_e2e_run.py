@@ -1,0 +1,141 @@
+"""End to end: the real CLI (subprocess) → real huggingface_hub client → the bundled fake Endpoints API on loopback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e_support import FLEET, HF_TOKEN, NOW, NOW_ISO, POLICY, cli_env, run_cli
+from watchdog.fakes.clock import FakeClock
+from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def api():
+    server = FakeEndpointsAPI.from_dict(FLEET, clock=FakeClock(NOW))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "policies.yaml").write_text(POLICY)
+    return tmp_path
+
+
+def states(api) -> dict[str, str]:
+    return {f"{ns}/{ep['name']}": api.state_of(ns, ep["name"]) for ns, spec in FLEET["namespaces"].items()
+            for ep in spec["endpoints"]}
+
+
+def cli(api, workdir, *args, extra=None):
+    common = ["--now", NOW_ISO, "--state", str(workdir / "state.json")]
+    return run_cli([*args, *common], cli_env(api.base_url, extra), cwd=workdir)
+
+
+def test_run_pauses_the_forgotten_scales_the_idle_and_spares_the_protected(api, workdir):
+    before = states(api)
+    result = cli(api, workdir, "run", "--report", str(workdir / "report.json"))
+    assert result.code == 0, result.stderr + result.stdout
+    after = states(api)
+    assert after["acme-ml/forgotten-a100"] == "paused"
+    assert after["acme-ml/idle-l4"] == "scaledToZero"
+    assert after["acme-ml/prod-chat"] == "running"  # protected
+    assert after["acme-ml/busy"] == "running"
+    assert after["alice/alice-demo"] == "paused"  # 20h > 12h default
+    assert before["acme-ml/asleep"] == after["acme-ml/asleep"] == "paused"
+
+    report = json.loads((workdir / "report.json").read_text())
+    by_name = {e["name"]: e for e in report["endpoints"]}
+    forgotten = by_name["forgotten-a100"]
+    assert (forgotten["decision"], forgotten["outcome"]) == ("pause", "paused")
+    assert forgotten["violations"][0]["check"] == "max_uptime"
+    assert forgotten["running_since_source"] == "replica"
+    assert forgotten["uptime_seconds"] == 30 * 3600
+    assert forgotten["hourly_usd"] == 2.5
+    assert by_name["prod-chat"]["decision"] == "protected" and by_name["prod-chat"]["outcome"] == "none"
+    assert by_name["idle-l4"]["outcome"] == "scaled-to-zero"
+    assert report["summary"]["paused"] == 2 and report["summary"]["failed"] == 0
+    assert report["summary"]["saved_usd_per_hour"] == pytest.approx(2.5 + 0.8 + 0.5)
+    assert "pause" in api.request_counts() and api.request_counts()["pause"] == 2
+    # Things that were not billable were never fetched one by one.
+    assert "get" not in api.request_counts()
+
+
+@pytest.mark.parametrize("args", [["check"], ["run", "--dry-run"]])
+def test_check_and_dry_run_touch_nothing(api, workdir, args):
+    before = states(api)
+    result = cli(api, workdir, *args, "--format", "json")
+    assert result.code == 0, result.stderr
+    assert states(api) == before
+    counts = api.request_counts()
+    assert not {"pause", "scale-to-zero", "resume", "delete"} & set(counts)
+    outcomes = {e["name"]: e["outcome"] for e in result.json()["endpoints"]}
+    assert outcomes["forgotten-a100"] == "would-pause"
+    assert outcomes["idle-l4"] == "would-scale-to-zero"
+
+
+def test_check_fail_on_violation_exits_3(api, workdir):
+    result = cli(api, workdir, "check", "--fail-on-violation")
+    assert result.code == 3
+    assert states(api)["acme-ml/forgotten-a100"] == "running"
+
+
+def test_pause_all_needs_the_right_confirm_and_spares_protected(api, workdir):
+    wrong = cli(api, workdir, "pause-all", "--confirm", "acme")
+    assert wrong.code == 2 and "not a watched namespace" in wrong.stderr
+    assert "pause" not in api.request_counts()
+
+    result = cli(api, workdir, "pause-all", "--confirm", "acme-ml")
+    assert result.code == 0, result.stderr + result.stdout
+    after = states(api)
+    for name in ("forgotten-a100", "idle-l4", "busy"):  # every billable, healthy or not
+        assert after[f"acme-ml/{name}"] == "paused"
+    assert after["acme-ml/prod-chat"] == "running"
+    assert after["alice/alice-demo"] == "running"  # another namespace: untouched
+
+    everything = cli(api, workdir, "pause-all", "--confirm", "acme-ml", "--include-protected")
+    assert everything.code == 0
+    assert states(api)["acme-ml/prod-chat"] == "paused"
+
+
+def test_pause_all_dry_run_lists_without_pausing(api, workdir):
+    result = cli(api, workdir, "pause-all", "--confirm", "acme-ml", "--dry-run", "--format", "json")
+    assert result.code == 0, result.stderr
+    outcomes = {e["name"]: e["outcome"] for e in result.json()["endpoints"]}
+    assert outcomes["busy"] == "would-pause" and outcomes["prod-chat"] == "none"
+    assert states(api)["acme-ml/busy"] == "running"
+
+
+def test_invalid_policy_exits_2_and_touches_nothing(api, workdir):
+    (workdir / "policies.yaml").write_text(POLICY.replace("max_idle: 2h", "max_idle: two hours"))
+    before = states(api)
+    result = cli(api, workdir, "run")
+    assert result.code == 2
+    assert "policies.yaml:" in result.stderr and "max_idle" in result.stderr
+    assert states(api) == before
+    assert api.request_counts() == {}  # not even a listing
+
+
+def test_missing_token_exits_2_and_sends_nothing(api, workdir):
+    env = cli_env(api.base_url)
+    del env["HF_TOKEN"]
+    result = run_cli(["run", "--now", NOW_ISO], env, cwd=workdir)
+    assert result.code == 2 and "HF_TOKEN is not set" in result.stderr
+    assert api.request_counts() == {}
+
+
+def test_second_run_uses_its_own_memory_and_the_token_never_leaks(api, workdir):
+    first = cli(api, workdir, "run", "--report", str(workdir / "r1.json"))
+    second = cli(api, workdir, "run", "--report", str(workdir / "r2.json"))
+    assert first.code == 0 and second.code == 0
+    state_text = (workdir / "state.json").read_text()
+    for text in (first.stdout, first.stderr, second.stdout, second.stderr, state_text,
+                 (workdir / "r1.json").read_text(), (workdir / "r2.json").read_text()):
+        assert HF_TOKEN not in text
+    # Already paused on night 2: no second pause call.
+    assert api.request_counts()["pause"] == 2
