@@ -471,7 +471,9 @@ class _Checker:
 
     def _rule(self, node: Node, index: int) -> Rule | None:
         scope = f"in rule {index}"
-        if not self.mapping(node, f"rule {index}", "in endpoints"):
+        if not node.is_mapping:
+            self.add(node.line, node.column, f"invalid rule {index} in endpoints: expected a mapping, got {_show(node.value)}",
+                     "a rule looks like '- match: \"prod-*\"' followed by its limits")
             return None
         entries = node.value
         self.keys(node, RULE_KEYS, scope)
