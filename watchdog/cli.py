@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="endpoint name or NS/NAME")
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="how long to wait for running (default: 600)")
     p.add_argument("--keep-running", action="store_true", help="do not pause afterwards")
-    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the command to run")
+    # The command comes after `--` and is split off before parsing (see main), so its own flags never
+    # reach argparse and the global options may still follow NAME.
+    p.add_argument("cmd", nargs="*", metavar="-- COMMAND", help="the command to run, after `--`")
 
     p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token)")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")
@@ -562,8 +564,6 @@ def cmd_session(ctx: Context) -> int:
     from watchdog.lifecycle import run_session
 
     command = list(ctx.args.cmd)
-    if command and command[0] == "--":
-        command = command[1:]
     if not command:
         raise UsageError("session needs a command: watchdog session NAME -- COMMAND ...")
     policy = _optional_policy(ctx)
@@ -605,10 +605,17 @@ def main(
     stderr = stderr or sys.stderr
     redact = Redactor.from_env(env)
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    child_command = None
+    if "--" in argv and "session" in argv[: argv.index("--")]:
+        split = argv.index("--")
+        argv, child_command = argv[:split], argv[split + 1 :]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0) if exit_.code in (0, None) else EXIT_USAGE
+    if child_command is not None:
+        args.cmd = child_command
     try:
         ctx = Context(args=args, env=env, now=parse_now(getattr(args, "now", None)), stdout=stdout, stderr=stderr, redact=redact)
         return COMMANDS[args.command](ctx)
