@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from watchdog.model import (
     Decision,
@@ -88,3 +90,48 @@ def make_report(
     extra = {"notices": list(notices)} if notices else {}
     return Report(generated_at=now, command="run", dry_run=dry_run, namespaces=namespaces, endpoints=results,
                   errors=errors, extra=extra)
+
+
+def sample_report(*, dry_run: bool = False) -> Report:
+    """One of everything the alerts speak about, for the golden files."""
+    paused_outcome = Outcome.WOULD_PAUSE if dry_run else Outcome.PAUSED
+    scaled_outcome = Outcome.WOULD_SCALE_TO_ZERO if dry_run else Outcome.SCALED_TO_ZERO
+    return make_report(
+        endpoint_result("mert-spike6", outcome=paused_outcome, price=2.5),
+        endpoint_result(
+            "bench-llama", decision=Decision.SCALE_TO_ZERO, outcome=scaled_outcome, price=1.0, owner="U024BE7LH",
+            rule=RuleRef(3, "{tag: benchmark}"), up=timedelta(hours=41),
+            violations=(Finding("max_cost", "40", "$41.00", 'stretch cost $41.00 > max_cost $40 (rule 3 "{tag: benchmark}")',
+                                action="scale-to-zero"),),
+        ),
+        endpoint_result("mert-stuck", outcome=Outcome.FAILED, error="pause answered HTTP 500 after 4 attempts"),
+        endpoint_result("demo-notify", decision=Decision.NOTIFY, outcome=Outcome.NOTIFIED, owner=None, price=0.8,
+                        rule=RuleRef(0, "defaults"),
+                        violations=(Finding("max_idle", "2h", "3h05m", "idle 3h05m > max_idle 2h (defaults)"),)),
+        endpoint_result("mert-eval", decision=Decision.KEEP, outcome=Outcome.NONE, up=timedelta(hours=3), price=1.0,
+                        warnings=(Finding("max_uptime", "4h", "3h", 'running 3h, max_uptime 4h (rule 2 "mert-*") in 1h'),)),
+        endpoint_result("paper-run", decision=Decision.EXEMPT, outcome=Outcome.NONE, owner="@carol",
+                        notices=(Notice("exemption-expiring", 'exempt until 2026-11-24 ("paper deadline"), then max_uptime 12h applies'),)),
+        endpoint_result("chat-proto", decision=Decision.KEEP, outcome=Outcome.NONE, up=timedelta(minutes=50), price=0.5,
+                        notices=(Notice("idle-unknown", "no lastUsedAt nor request metrics: idle time unknown (on_unknown_idle: notify)"),)),
+        endpoint_result("prod-api", decision=Decision.PROTECTED, outcome=Outcome.NONE, price=4.0, up=timedelta(days=12),
+                        owner="@platform | oncall", rule=RuleRef(1, "prod-*")),
+        endpoint_result("old-paused", state="paused", decision=Decision.KEEP, outcome=Outcome.NONE, up=None),
+        namespaces=(NamespaceResult("acme-ml", True, endpoints=9), NamespaceResult("bob", False, "403 Forbidden: token lacks Manage Inference Endpoints")),
+        notices=("the last successful run was 3 days ago (run_every 24h): is the schedule disabled?",),
+        dry_run=dry_run,
+    )
+
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+UPDATE_ENV = "WATCHDOG_UPDATE_GOLDEN"
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare with tests/golden/NAME; `WATCHDOG_UPDATE_GOLDEN=1 pytest ...` rewrites the file instead."""
+    path = GOLDEN_DIR / name
+    if os.environ.get(UPDATE_ENV) == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{name} differs from the golden file; run with {UPDATE_ENV}=1 to accept"
