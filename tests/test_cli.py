@@ -1,0 +1,88 @@
+"""The CLI's edges: argument errors, --now, validate output and annotations, and what --help/validate import."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from watchdog.cli import EXIT_OK, EXIT_USAGE, UsageError, build_parser, main, parse_now
+
+VALID = "version: 1\ndefaults:\n  max_uptime: 8h\n"
+INVALID = "version: 1\ndefaults:\n  max_uptime: 8h\n  max_uptme: 2h\nendpoints:\n  - match: x\n    max_idle: soon\n"
+
+
+def run(argv, env=None):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, env=env or {}, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_parse_now_accepts_z_and_offsets_and_rejects_garbage():
+    assert parse_now("2026-11-23T02:17:00Z") == datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+    assert parse_now("2026-11-23T03:17:00+01:00") == datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+    with pytest.raises(UsageError):
+        parse_now("tomorrow")
+
+
+def test_bad_now_and_unknown_command_exit_2():
+    assert run(["check", "--now", "tomorrow"])[0] == EXIT_USAGE
+    assert run(["frobnicate"])[0] == EXIT_USAGE
+
+
+def test_global_options_work_before_and_after_the_command():
+    before = build_parser().parse_args(["--now", "2026-01-01T00:00:00Z", "check"])
+    after = build_parser().parse_args(["check", "--now", "2026-01-01T00:00:00Z"])
+    assert before.now == after.now == "2026-01-01T00:00:00Z"
+
+
+def test_validate_ok(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(VALID)
+    code, out, _ = run(["validate", str(path)])
+    assert code == EXIT_OK and "OK" in out
+
+
+def test_validate_prints_every_error_with_line_and_annotations_in_actions(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(INVALID)
+    code, out, err = run(["validate", str(path)], env={"GITHUB_ACTIONS": "true"})
+    assert code == EXIT_USAGE
+    assert f"{path}:4:3:" in err and "max_uptme" in err
+    assert f"{path}:7:15:" in err or f"{path}:7:" in err
+    assert out.count("::error file=") == 2 and "line=4" in out
+
+
+def test_missing_policy_file_is_a_usage_error(tmp_path):
+    code, _, err = run(["check", "--policies", str(tmp_path / "nope.yaml")], env={"HF_TOKEN": "hf_x_123456"})
+    assert code == EXIT_USAGE and "not found" in err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "policies.yaml"]])
+def test_help_and_validate_never_import_the_network_stack(argv):
+    code = (
+        "import sys\n"
+        "from watchdog.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in ('huggingface_hub', 'httpx', 'httpx2') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=__import__("pathlib").Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_secrets_in_unexpected_errors_are_masked(monkeypatch):
+    import watchdog.cli as cli
+
+    def boom(ctx):
+        raise RuntimeError("failed calling http://x/services/T/B/SENTINELhook with hf_SENTINEL_token_1")
+
+    monkeypatch.setitem(cli.COMMANDS, "check", boom)
+    code, out, err = run(["check"], env={"HF_TOKEN": "hf_SENTINEL_token_1",
+                                         "SLACK_WEBHOOK_URL": "http://x/services/T/B/SENTINELhook"})
+    assert code == 1
+    assert "SENTINEL" not in out + err and "***" in err
