@@ -116,7 +116,7 @@ class FakeGitHub:
         """Listen on an ephemeral loopback port in a daemon thread."""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-github", daemon=True)
         self._thread.start()
         return self
 
