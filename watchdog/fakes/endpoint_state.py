@@ -112,6 +112,8 @@ class LiveEndpoint:
         # Request counter (open-metrics) and last request: the counter is `requests_base` at `metered_since`
         # and grows at `requests_per_hour` while running.
         self.metered_since: datetime | None = now if spec.state == "running" else None
+        # When the endpoint last became ready: idle time for the automatic scale-to-zero counts from here.
+        self.ready_since: datetime | None = self.billable_since if spec.state == "running" else None
         if spec.requests_total is not None:
             self.requests_base = spec.requests_total
         else:
@@ -151,6 +153,7 @@ class LiveEndpoint:
         if state == "running":
             self.url = self.url or self._url()
             self.metered_since = at
+            self.ready_since = at
             self.error_message = None
         if was_billable and state not in BILLABLE_STATES:
             self.billable_since = None
@@ -170,8 +173,8 @@ class LiveEndpoint:
                 self.error_message = step.error
         timeout = self.spec.scale_to_zero_timeout
         if (self.state == "running" and self.spec.min_replica == 0 and timeout
-                and self.spec.requests_per_hour == 0 and self.metered_since is not None):
-            idle_from = max(self.last_request_at or self.metered_since, self.metered_since)
+                and self.spec.requests_per_hour == 0 and self.ready_since is not None):
+            idle_from = max(self.last_request_at or self.ready_since, self.ready_since)
             at = idle_from + timedelta(minutes=timeout)
             if at <= now:
                 self._enter(at, "scaledToZero")
