@@ -33,6 +33,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def _one_line(text: str) -> str:
+    # Reasons are one line in every channel (tables, Slack sections); API messages may hold newlines.
+    return " ".join(text.split()) or "no detail"
+
+
 def _usd(amount: float) -> str:
     return f"${amount:,.2f}"
 
@@ -84,8 +89,9 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
 
     if snapshot.unmeasurable:
         # The endpoint JSON could not be understood: acting on a guess could pause the wrong thing.
-        out.notices.append(Notice("unmeasurable", f"{snapshot.key} could not be measured: {snapshot.unmeasurable}"))
-        return verdict(Decision.NOTIFY, f"unmeasurable: {snapshot.unmeasurable}")
+        why = _one_line(snapshot.unmeasurable)
+        out.notices.append(Notice("unmeasurable", f"{snapshot.key} could not be measured: {why}"))
+        return verdict(Decision.NOTIFY, f"unmeasurable: {why}")
     if snapshot.state not in KNOWN_STATES:
         out.notices.append(Notice("unknown-state", f"{snapshot.key} is in state {snapshot.state!r}, unknown to the watchdog"))
         return verdict(Decision.NOTIFY, f"unknown state {snapshot.state!r}: not acted on")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import math
+import zoneinfo
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -278,6 +280,12 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+@functools.lru_cache(maxsize=1)
+def _zone_names() -> tuple[str, ...]:
+    # Scanning the tz database takes a while; one policy file may name several bad zones.
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
 def _closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{found[0]}'?" if found else None
@@ -371,9 +379,7 @@ class _Checker:
         except ScheduleError as error:
             hint = None
             if isinstance(value, str):
-                from zoneinfo import available_timezones
-
-                hint = _closest(value, sorted(available_timezones()))
+                hint = _closest(value, _zone_names())
             self.add(entry.value.line, entry.value.column, f"invalid {entry.key} {scope}: {error}",
                      hint or "use an IANA name like 'Europe/Paris', 'America/New_York' or 'UTC'")
             return None
