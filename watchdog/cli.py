@@ -47,6 +47,10 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
                        help="stdout format (default: text)")
     group.add_argument("--concurrency", type=int, metavar="N", default=default(None),
                        help="at most N API requests in flight (default: 16)")
+    group.add_argument("--request-timeout", type=float, metavar="SECONDS", default=default(None),
+                       help="timeout of one API request (default: 30)")
+    group.add_argument("--deadline", type=float, metavar="SECONDS", default=default(None),
+                       help="stop calling the API after this long and report what is left undone (default: 600)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,14 +210,18 @@ def _hub(ctx: Context) -> Any:
             "namespace and export it (in GitHub Actions: a repository secret). Nothing was touched."
         )
     concurrency = ctx.opt("concurrency", 16)
-    if concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
+    timeout = ctx.opt("request_timeout", 30.0)
+    deadline = ctx.opt("deadline", 600.0)
+    if concurrency < 1 or timeout <= 0 or deadline <= 0:
+        raise UsageError("--concurrency, --request-timeout and --deadline must be positive")
     return EndpointsHub(
         HubSettings(
             token=token,
             api_url=ctx.env.get("WATCHDOG_ENDPOINTS_API_URL") or DEFAULT_API_URL,
             hub_url=ctx.env.get("HF_ENDPOINT") or None,
             concurrency=concurrency,
+            timeout_seconds=timeout,
+            run_deadline_seconds=deadline,
         )
     )
 

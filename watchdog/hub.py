@@ -9,8 +9,9 @@ import os
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import threading  # noqa: E402
+import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
 from datetime import datetime  # noqa: E402
 from typing import Any, Callable, Mapping, TypeVar  # noqa: E402
 
@@ -50,6 +51,9 @@ class HubSettings:
     timeout_seconds: float = 30.0
     concurrency: int = 16
     retry: RetryPolicy = RetryPolicy()
+    # The whole run must end well inside the workflow's timeout-minutes: past this, calls are not attempted
+    # and fail with a clear message, so the run still reports what it did instead of being killed mid-way.
+    run_deadline_seconds: float | None = 600.0
 
 
 def _classify(outcome: Any) -> tuple[int | None, Mapping[str, str]] | None:
@@ -84,9 +88,16 @@ def _describe(error: BaseException, what: str) -> HubError:
 class EndpointsHub:
     """List, measure and act on endpoints of explicit namespaces, with timeouts, retries and bounded concurrency."""
 
-    def __init__(self, settings: HubSettings, sleep: Callable[[float], None] | None = None):
+    def __init__(
+        self,
+        settings: HubSettings,
+        sleep: Callable[[float], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self.settings = settings
         self._sleep = sleep
+        self._monotonic = monotonic
+        self._started = monotonic()
         # The library reads this constant at call time; there is no env var for it (reference: base URLs).
         constants.INFERENCE_ENDPOINTS_ENDPOINT = settings.api_url.rstrip("/")
         timeout = settings.timeout_seconds
@@ -111,7 +122,15 @@ class EndpointsHub:
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         with self._lock:
             self.request_count += 1
-        kwargs: dict[str, Any] = {"classify": _classify, "policy": self.settings.retry}
+        policy = self.settings.retry
+        deadline = self.settings.run_deadline_seconds
+        if deadline is not None:
+            remaining = deadline - (self._monotonic() - self._started)
+            if remaining <= 0:
+                raise HubError(f"{what}: not attempted, the run deadline of {deadline:.0f}s has passed")
+            # Retries of one call never outlive the run either.
+            policy = replace(policy, deadline_seconds=min(policy.deadline_seconds, remaining))
+        kwargs: dict[str, Any] = {"classify": _classify, "policy": policy, "monotonic": self._monotonic}
         if self._sleep is not None:
             kwargs["sleep"] = self._sleep
         try:
