@@ -271,6 +271,19 @@ def test_replicas_carry_the_stretch_start_and_vanish_when_paused(serve, clock) -
     assert not {r["name"] for r in restarted} & {r["name"] for r in items}  # new replicas, new ids
 
 
+def test_undocumented_action_choices_and_billing_time(serve, clock) -> None:
+    api = serve(fleet(endpoint("p", state="paused"), endpoint("r", running_for="1h")))
+    assert post(api, "/endpoint/acme-ml/p/pause").status_code == 200  # pausing a paused endpoint: no-op
+    refused = post(api, "/endpoint/acme-ml/p/scale-to-zero")
+    assert refused.status_code == 400 and "paused" in refused.json()["error"]
+    clock.advance(1800)
+    updated = post(api, "/endpoint/acme-ml/r/pause").json()["status"]["updatedAt"]
+    assert updated == iso_z(clock.now())  # a user action moves updatedAt
+    clock.advance(7200)
+    assert api.endpoint_info("acme-ml", "r")["billable_seconds"] == 1.5 * 3600  # billing stopped at the pause
+    assert api.endpoint_info("acme-ml", "p")["billable_seconds"] == 0
+
+
 def _counter_total(text: str) -> int:
     return sum(int(v) for v in re.findall(r'^http_requests\{replica_id="[^"]+",status_code="200"\} (\d+)$', text, re.M))
 

@@ -35,6 +35,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 import uuid
 from datetime import datetime
 from http import HTTPStatus
@@ -45,8 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from watchdog.fakes.clock import FakeClock, iso_z, parse_instant
 from watchdog.fakes.endpoint_state import ActionError, LiveEndpoint
-from watchdog.fakes.faults import (
-    ENDPOINT_ROUTES, Fault, FaultBook, LoggedRequest, RequestLog, redact_query)
+from watchdog.fakes.faults import Fault, FaultBook, LoggedRequest, RequestLog, redact_query
 from watchdog.fakes.fleet import (
     EndpointSpec, Fleet, demo_fleet_path, endpoint_spec_from_dict, fleet_from_dict, load_fleet, synthetic_fleet)
 from watchdog.fakes.hardware import provider_payload
@@ -525,11 +525,15 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, content_type = self._serve(api, route, namespace, name, query)
         except _HTTPError as exc:
             status, body, headers = exc.status, json.dumps({"error": exc.message}).encode(), exc.headers
+        except Exception as exc:  # a bug in the fake: answer 500 rather than drop the connection mid-test
+            traceback.print_exc(file=sys.stderr)
+            status, body = 500, json.dumps({"error": f"fake server error: {type(exc).__name__}"}).encode()
         headers["X-Request-Id"] = api._next_request_id()
-        self._send(status, body, content_type, headers)
+        # Logged before sending: a client that reads the log right after its answer must find the request.
         api.log.record(LoggedRequest(
             method=method, path=url.path, query=redact_query(query), route=route, namespace=namespace,
             name=name, status=status, monotonic=time.monotonic(), at=iso_z(api.now())))
+        self._send(status, body, content_type, headers)
 
     def _serve(self, api: FakeEndpointsAPI, route: str, namespace: str | None, name: str | None,
                query: Mapping[str, list[str]]) -> tuple[int, bytes, str]:

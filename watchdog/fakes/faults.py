@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
@@ -54,6 +53,8 @@ class Fault:
             raise ValueError(f"fault status must be 4xx or 5xx, got {self.status}")
         if self.status is None and not self.latency and self.payload is None and not self.disappear:
             raise ValueError("a fault needs an effect: status, latency, payload or disappear")
+        if (self.payload is not None or self.disappear) and self.route not in (None, *ENDPOINT_ROUTES):
+            raise ValueError(f"payload and disappear faults apply to {', '.join(sorted(ENDPOINT_ROUTES))}")
         if self.status is not None and (self.payload is not None or self.disappear):
             raise ValueError("a fault answers with an error status or alters the payload, not both")
         if self.times is not None and self.times < 1:
@@ -172,7 +173,7 @@ class LoggedRequest:
     namespace: str | None = None
     name: str | None = None
     status: int = 0
-    monotonic: float = 0.0  # time.monotonic() when the answer was sent
+    monotonic: float = 0.0  # time.monotonic() when the answer was ready (just before sending)
     at: str | None = None  # the fake clock's instant, ISO with Z
 
     def to_dict(self) -> dict[str, Any]:
@@ -219,8 +220,3 @@ def redact_query(params: Mapping[str, list[str]]) -> dict[str, str]:
         secret = any(word in lowered for word in ("token", "auth", "key", "secret", "password"))
         clean[key] = "<redacted>" if secret else ",".join(values)
     return clean
-
-
-def now_monotonic() -> float:
-    """Monotonic seconds, for request timing in benchmarks."""
-    return time.monotonic()
