@@ -139,3 +139,18 @@ def test_second_run_uses_its_own_memory_and_the_token_never_leaks(api, workdir):
         assert HF_TOKEN not in text
     # Already paused on night 2: no second pause call.
     assert api.request_counts()["pause"] == 2
+
+
+def test_first_run_says_it_found_no_state_and_the_second_does_not(api, workdir):
+    first = cli(api, workdir, "run", "--format", "json")
+    assert any("no state file from an earlier run" in n for n in first.json()["notices"])
+    second = cli(api, workdir, "run", "--format", "json")
+    assert not any("no state file" in n for n in second.json().get("notices", []))
+
+
+def test_a_last_success_much_older_than_run_every_is_reported(api, workdir):
+    (workdir / "state.json").write_text(json.dumps({
+        "version": 1, "endpoints": {}, "alerts": {}, "runs": {"last_success_at": "2026-11-20T02:17:00Z"}}))
+    result = cli(api, workdir, "run", "--format", "json")
+    notices = result.json()["notices"]
+    assert any("the schedule may have been dropped or disabled" in n and "3d ago" in n for n in notices)

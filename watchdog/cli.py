@@ -322,6 +322,14 @@ def cmd_fleet(ctx: Context) -> int:
         stale = _stale_run_notice(state.section("runs"), ctx.now, policy.run_every_seconds)
         if stale:
             notices.append(stale)
+        if not state.existed:
+            # In Actions the state lives in a cache that GitHub evicts after 7 unused days: a missing file is
+            # either the first run or a gap long enough to matter. Either way people should know.
+            notices.append(
+                f"no state file from an earlier run at {state_path}: this is the first run, or no run has saved "
+                "state for a while (GitHub evicts caches unused for 7 days). Uptime and idle fall back to weaker "
+                "sources for this run."
+            )
 
     report = Report(
         generated_at=ctx.now,

@@ -18,6 +18,7 @@ class LoadedState:
 
     data: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
+    existed: bool = True  # False: no earlier run left a state file here
 
     def section(self, name: str) -> dict[str, Any]:
         """One top-level section (`endpoints`, `alerts`, `runs`) as a fresh dict."""
@@ -37,7 +38,7 @@ def load_state(path: str | Path) -> LoadedState:
     """
     path = Path(path)
     if not path.exists():
-        return LoadedState(empty_state())
+        return LoadedState(empty_state(), existed=False)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
