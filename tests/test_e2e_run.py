@@ -6,25 +6,9 @@ import json
 
 import pytest
 
-from tests.e2e_support import FLEET, HF_TOKEN, NOW, NOW_ISO, POLICY, cli_env, run_cli
-from watchdog.fakes.clock import FakeClock
-from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+from tests.e2e_support import FLEET, HF_TOKEN, NOW_ISO, POLICY, cli_env, run_cli
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def api():
-    server = FakeEndpointsAPI.from_dict(FLEET, clock=FakeClock(NOW))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def workdir(tmp_path):
-    (tmp_path / "policies.yaml").write_text(POLICY)
-    return tmp_path
 
 
 def states(api) -> dict[str, str]:

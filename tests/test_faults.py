@@ -7,12 +7,10 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.e2e_support import (
-    FLEET,
     GITHUB_TOKEN,
     HF_TOKEN,
     NOW,
@@ -22,27 +20,11 @@ from tests.e2e_support import (
     cli_env,
     run_cli,
 )
-from watchdog.fakes.clock import FakeClock
-from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 from watchdog.fakes.faults import Fault
 from watchdog.fakes.github import FakeGitHub
 from watchdog.fakes.slack import FakeSlack
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def api():
-    server = FakeEndpointsAPI.from_dict(FLEET, clock=FakeClock(NOW))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def workdir(tmp_path):
-    (tmp_path / "policies.yaml").write_text(POLICY)
-    return tmp_path
 
 
 def run(api, workdir, *args, extra=None, name="report.json"):

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watchdog.http_retry import RetryPolicy, call_with_retries, redact, redacted_logs, retry_delay
+from watchdog.http_retry import RetryPolicy, call_with_retries, retry_delay
+from watchdog.redact import redact, redacted_logs
 
 POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=30.0, deadline_seconds=60.0)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from watchdog.evaluate import evaluate
 from watchdog.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
-from watchdog.policy import RULE_KEYS, SETTING_KEYS, TOP_KEYS, PolicyError, parse_policy
+from watchdog.policy import RULE_KEYS, TOP_KEYS, PolicyError, parse_policy
 from watchdog.schedule import parse_schedule
 
 QUICK = settings(max_examples=200, deadline=None)

@@ -22,7 +22,7 @@ from watchdog.events import (
     with_channel,
 )
 from watchdog.github_issue import DEFAULT_API_URL, DashboardSync, GitHubError, GitHubIssues, sync_dashboard
-from watchdog.http_retry import redact
+from watchdog.redact import redact
 from watchdog.model import AlertResult, Report
 from watchdog.render_issue import DASHBOARD_TITLE, dashboard_body, news_comment
 from watchdog.render_markdown import render_step_summary

@@ -402,7 +402,6 @@ def _pause_all_namespace(ctx: Context, policy: Any) -> list[str]:
 
 
 def cmd_plan(ctx: Context) -> int:
-    from watchdog.evaluate import evaluate_all  # noqa: F401  (imported so a broken evaluator fails here, early)
     from watchdog.plan import plan_diff, render_plan_markdown
     from watchdog.report_json import snapshots_from_report
 
@@ -555,7 +554,7 @@ def _progress(ctx: Context) -> Callable[[float], None]:
 
 def cmd_resume(ctx: Context) -> int:
     from watchdog.hub import HubError
-    from watchdog.lifecycle import resume_and_wait, status_from_raw
+    from watchdog.lifecycle import resume_and_wait
 
     policy = _optional_policy(ctx)
     hub = _hub(ctx)

@@ -10,7 +10,8 @@ from urllib.parse import quote
 import httpx
 
 from watchdog import __version__
-from watchdog.http_retry import RetryPolicy, call_with_retries, is_retryable_status, redact, redacted_logs
+from watchdog.http_retry import RetryPolicy, call_with_retries, is_retryable_status
+from watchdog.redact import redact, redacted_logs
 from watchdog.render_issue import (
     DASHBOARD_LABEL,
     DASHBOARD_MARKER,

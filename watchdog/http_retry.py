@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -114,41 +112,3 @@ def call_with_retries(
                 raise outcome
             return outcome  # type: ignore[return-value]
         sleep(delay)
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every non-empty secret in `text` by `***` (longest first, so a URL goes before its parts)."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
-# Logger filters do not apply to records from child loggers, so every emitting logger is listed.
-_HTTP_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
-
-
-class _RedactingFilter(logging.Filter):
-    def __init__(self, secrets: tuple[str, ...]) -> None:
-        super().__init__()
-        self._secrets = secrets
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message, self._secrets)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-@contextlib.contextmanager
-def redacted_logs(secrets: Iterable[str | None], loggers: Iterable[str] = _HTTP_LOGGERS) -> Iterator[None]:
-    """While active, scrub `secrets` from records of the HTTP client loggers (httpx logs every request URL at INFO)."""
-    kept = tuple(s for s in secrets if s)
-    installed = [(logging.getLogger(name), _RedactingFilter(kept)) for name in loggers]
-    for logger, flt in installed:
-        logger.addFilter(flt)
-    try:
-        yield
-    finally:
-        for logger, flt in installed:
-            logger.removeFilter(flt)

@@ -7,7 +7,9 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from watchdog.fakes._server import LoopbackServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_BODY_CHARS = 65_536
@@ -33,7 +35,7 @@ class ScriptedResponse:
     method: str | None = None
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     """Issues, comments and labels of one repository (`owner/name`), served at `url` on 127.0.0.1."""
 
     def __init__(self, repository: str = "acme/ml-ops", *, issues_enabled: bool = True) -> None:
@@ -47,8 +49,6 @@ class FakeGitHub:
         self._next_comment_id = 1000
         self._script: deque[ScriptedResponse] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- set-up helpers for tests and the demo ---
 
@@ -114,27 +114,11 @@ class FakeGitHub:
 
     def start(self) -> FakeGitHub:
         """Listen on an ephemeral loopback port in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-github", daemon=True)
-        self._thread.start()
+        self._serve(_make_handler(self), "fake-github")
         return self
-
-    def stop(self) -> None:
-        """Shut the server down and wait for its thread."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def __enter__(self) -> FakeGitHub:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def handle(self, method: str, target: str, payload: object, authorized: bool) -> tuple[int, object, dict]:
         """Route one request; returns (status, JSON body, extra headers). Called with the lock held."""

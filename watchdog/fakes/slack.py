@@ -7,7 +7,9 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from watchdog.fakes._server import LoopbackServer
 
 WEBHOOK_PATH = "/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX"
 _PATH_RE = re.compile(r"^/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+$")
@@ -57,7 +59,7 @@ def check_payload(payload: object) -> str | None:
     return None
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """A webhook at `url` on 127.0.0.1. `messages` holds accepted payloads; `script()` queues error answers."""
 
     def __init__(self, path: str = WEBHOOK_PATH) -> None:
@@ -66,8 +68,6 @@ class FakeSlack:
         self.messages: list[dict] = []
         self._script: deque[ScriptedResponse] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -126,27 +126,11 @@ class FakeSlack:
             def do_GET(self) -> None:  # noqa: N802
                 self._answer(405, "invalid_method")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True)
-        self._thread.start()
+        self._serve(Handler, "fake-slack")
         return self
-
-    def stop(self) -> None:
-        """Shut the server down and wait for its thread."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def __enter__(self) -> FakeSlack:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def main() -> int:
