@@ -247,8 +247,10 @@ def _emit(ctx: Context, report: Any, rendered_alerts: str = "") -> None:
     if rendered_alerts:
         data["dry_run_alerts"] = rendered_alerts
     fmt = ctx.opt("format", "text")
+    # Serialized once: indented JSON takes the pure-Python encoder, which is slow on a large fleet.
+    text = json.dumps(data, indent=2) if fmt == "json" or ctx.opt("report") else ""
     if fmt == "json":
-        ctx.out(json.dumps(data, indent=2))
+        ctx.out(text)
     elif fmt == "markdown":
         from watchdog.render_markdown import render_report_markdown
 
@@ -260,7 +262,7 @@ def _emit(ctx: Context, report: Any, rendered_alerts: str = "") -> None:
     if ctx.opt("report"):
         path = Path(ctx.opt("report"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(ctx.redact(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
+        path.write_text(ctx.redact(text) + "\n", encoding="utf-8")
 
 
 def _stale_run_notice(runs: Mapping[str, Any], now: datetime, run_every_seconds: int) -> str | None:
