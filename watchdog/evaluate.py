@@ -165,6 +165,13 @@ def _weak_uptime(snapshot: EndpointSnapshot, eff: Effective) -> bool:
     return snapshot.running_since_source is UptimeSource.UPDATED_AT and not eff.trust_updated_at
 
 
+def _uptime_action(snapshot: EndpointSnapshot, eff: Effective, reason: str) -> tuple[str, str]:
+    """The action for a limit measured on uptime: only notify when uptime rests on status.updatedAt alone."""
+    if _weak_uptime(snapshot, eff):
+        return "notify", reason + ", from status.updatedAt only"
+    return eff.action, reason
+
+
 def _warn(out: _Collector, eff: Effective, left: float, finding: Finding) -> None:
     if eff.warn_before is not None and 0 <= left <= eff.warn_before:
         out.warnings.append(finding)
@@ -181,11 +188,8 @@ def _check_uptime(snapshot: EndpointSnapshot, eff: Effective, now: datetime, out
         return
     observed = format_duration(uptime)
     if uptime > eff.max_uptime:
-        reason = f"running {observed} > max_uptime {limit} {out.where}"
-        action = eff.action
+        action, reason = _uptime_action(snapshot, eff, f"running {observed} > max_uptime {limit} {out.where}")
         if _weak_uptime(snapshot, eff):
-            action = "notify"
-            reason += ", from status.updatedAt only"
             out.notices.append(Notice("uptime-weak", f"{snapshot.key}: uptime is known only from status.updatedAt, "
                                                      "so it is reported, not acted on (trust_updated_at: true allows it)"))
         out.violations.append(Finding("max_uptime", limit, observed, reason, action))
@@ -258,11 +262,7 @@ def _check_cost(snapshot: EndpointSnapshot, eff: Effective, now: datetime, out: 
         return
     observed = _usd(cost)
     if cost > eff.max_cost:
-        reason = f"stretch cost {observed} > max_cost {limit} {out.where}"
-        action = eff.action
-        if _weak_uptime(snapshot, eff):
-            action = "notify"
-            reason += ", from status.updatedAt only"
+        action, reason = _uptime_action(snapshot, eff, f"stretch cost {observed} > max_cost {limit} {out.where}")
         out.violations.append(Finding("max_cost", limit, observed, reason, action))
         return
     if rate <= 0:
