@@ -138,3 +138,29 @@ def test_a_last_success_much_older_than_run_every_is_reported(api, workdir):
     result = cli(api, workdir, "run", "--format", "json")
     notices = result.json()["notices"]
     assert any("the schedule may have been dropped or disabled" in n and "3d ago" in n for n in notices)
+
+
+def test_plan_from_a_saved_report_needs_no_token_and_lists_only_what_changes(api, workdir):
+    saved = cli(api, workdir, "check", "--report", str(workdir / "report.json"))
+    assert saved.code == 0
+    (workdir / "base.yaml").write_text(POLICY)
+    env = cli_env(api.base_url)
+    del env["HF_TOKEN"]
+    api.clear_requests()
+
+    def plan(new_policy: str) -> dict[str, str]:
+        (workdir / "policies.yaml").write_text(new_policy)
+        result = run_cli(["plan", "--base", "base.yaml", "--from-report", "report.json", "--now", NOW_ISO], env,
+                         cwd=workdir)
+        assert result.code == 0, result.stderr
+        return {line.split("`")[1]: line for line in result.stdout.splitlines() if line.startswith("| `")}
+
+    # Loosening the L4 rule touches exactly the one endpoint it governs, and flips its decision.
+    one_rule = plan(POLICY.replace("max_idle: 1h", "max_idle: 4h"))
+    assert list(one_rule) == ["acme-ml/idle-l4"]
+    assert "scale-to-zero → **keep**" in one_rule["acme-ml/idle-l4"]
+    # Tightening a default changes the limits of everything it reaches; only `busy` changes decision.
+    defaults = plan(POLICY.replace("max_uptime: 12h", "max_uptime: 30m"))
+    assert "keep → **pause**" in defaults["acme-ml/busy"]
+    assert [k for k, line in defaults.items() if "**" in line] == ["acme-ml/busy"]
+    assert api.request_counts() == {}  # no network at all
