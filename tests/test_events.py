@@ -205,3 +205,26 @@ def test_memory_stays_bounded() -> None:
     results = [endpoint_result(f"ep-{i:04d}") for i in range(ev.MAX_REMEMBERED + 50)]
     _, memory = deliver({}, make_report(*results))
     assert len(memory) == ev.MAX_REMEMBERED
+
+
+def test_news_a_failed_delivery_missed_is_sent_on_the_next_run_then_forgotten():
+    from datetime import datetime, timedelta, timezone
+
+    from watchdog.events import Event, news, remember
+    from watchdog.model import NamespaceResult, Report
+
+    now = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+    report = Report(generated_at=now, command="run", dry_run=False,
+                    namespaces=(NamespaceResult("acme-ml", ok=True, endpoints=1),), endpoints=())
+    pause = Event(key="paused:acme-ml/a:x", kind="paused", title="Paused acme-ml/a", detail="running 9h > 8h",
+                  subject="endpoint:acme-ml/a", namespace="acme-ml", name="a", hourly_usd=2.5)
+    # Night 1: the pause is news, the delivery fails.
+    first = news({}, [pause], report)
+    memory = remember({}, [pause], report, delivered=False, now=now, undelivered=first)
+    # Night 2: the endpoint is paused now, so the pause is no longer a current event; it is still news.
+    later = now + timedelta(days=1)
+    second = news(memory, [], report)
+    assert second == (pause,)
+    memory = remember(memory, [], report, delivered=True, now=later)
+    # Night 3: said, and forgotten.
+    assert news(memory, [], report) == () and memory == {}

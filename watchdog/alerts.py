@@ -135,7 +135,8 @@ def deliver_alerts(
             new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=True, now=now))
         except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
             results.append(_failure(GITHUB, exc, secrets))
-            new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=False, now=now))
+            new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=False, now=now,
+                                                                    undelivered=gh_news))
 
     # --- Slack digest ---
     remembered = channel_memory(memory, SLACK)
@@ -162,7 +163,8 @@ def deliver_alerts(
             new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
         except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
             results.append(_failure(SLACK, exc, secrets))
-            new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=False, now=now))
+            new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=False, now=now,
+                                                                   undelivered=slack_news))
 
     events = tuple(sorted(all_news.values(), key=sort_key))
     text = redact("\n".join(rendered), secrets)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 
 from watchdog.model import Decision, EndpointResult, Outcome, Report
@@ -186,8 +186,13 @@ def news(channel_remembered: Mapping[str, Mapping], current: Iterable[Event], re
     """What this channel has not heard yet: new conditions, plus failures it heard of that have cleared."""
     current = tuple(current)
     current_keys = {e.key for e in current}
-    fresh = [e for e in current if e.key not in channel_remembered]
+    fresh = [e for e in current if e.key not in channel_remembered or channel_remembered[e.key].get("pending")]
     for key, entry in sorted(channel_remembered.items()):
+        if entry.get("pending"):
+            # News a failed delivery never got out (a pause that happened last night): still news now.
+            if key not in current_keys and (event := _pending_event(entry)) is not None:
+                fresh.append(event)
+            continue
         if not entry.get("failure") or key in current_keys or not _observed(str(entry.get("subject", "")), report):
             continue
         fresh.append(Event(key=f"recovered:{key}", kind="recovered", title=f"Recovered: {entry.get('title', key)}",
@@ -200,6 +205,17 @@ def _entry(event: Event, now: datetime) -> dict:
     return {"kind": event.kind, "title": event.title, "subject": event.subject, "failure": event.is_failure,
             "namespace": event.namespace, "name": event.name,
             "since": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
+
+
+_EVENT_FIELDS = frozenset(f.name for f in fields(Event))
+
+
+def _pending_event(entry: Mapping) -> Event | None:
+    """The event stored with a pending entry; None when the stored form is unreadable."""
+    stored = entry.get("event")
+    if not isinstance(stored, Mapping) or not {"key", "kind", "title", "detail", "subject"} <= set(stored):
+        return None
+    return Event(**{k: v for k, v in stored.items() if k in _EVENT_FIELDS})
 
 
 def _since(entry: Mapping) -> datetime | None:
@@ -216,22 +232,38 @@ def remember(
     *,
     delivered: bool,
     now: datetime,
+    undelivered: Iterable[Event] = (),
 ) -> dict[str, dict]:
     """The channel's memory after this run: what it has heard of that still holds, and nothing else.
 
     Delivered: every current condition counts as said; cleared failures were said as recovered and
-    are dropped. Not delivered: nothing new is learned, and remembered failures are kept even when
-    cleared, so their recovery is still news next run.
+    are dropped. Not delivered: the news that did not get out (`undelivered`) is kept as pending, whole,
+    so the next run sends it even when its condition has passed (last night's pause); remembered failures
+    are kept even when cleared, so their recovery is still news next run.
     """
     current = tuple(current)
     kept: dict[str, dict] = {}
     for event in current:
-        if event.key in channel_remembered:
-            kept[event.key] = dict(channel_remembered[event.key])
+        prior = channel_remembered.get(event.key)
+        if prior is not None and not (delivered and prior.get("pending")):
+            kept[event.key] = dict(prior)
         elif delivered:
             kept[event.key] = _entry(event, now)
+    if not delivered:
+        for event in undelivered:
+            if event.kind != "recovered":
+                kept[event.key] = {**_entry(event, now), **channel_remembered.get(event.key, {}),
+                                   "pending": True, "event": asdict(event)}
     for key, entry in channel_remembered.items():
-        if key in kept or not entry.get("failure"):
+        if key in kept:
+            continue
+        if entry.get("pending"):
+            # Said now when delivered; otherwise kept for the next run, within the same time bound.
+            since = _since(entry)
+            if not delivered and not (since is not None and now - since > FORGET_UNOBSERVED_AFTER):
+                kept[key] = dict(entry)
+            continue
+        if not entry.get("failure"):
             continue
         observed = _observed(str(entry.get("subject", "")), report)
         since = _since(entry)
