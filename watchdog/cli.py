@@ -231,7 +231,7 @@ def _namespaces(ctx: Context, policy: Any, hub: Any) -> list[str]:
 
     if ctx.opt("namespace"):
         return list(dict.fromkeys(ctx.opt("namespace")))
-    if policy.namespaces:
+    if policy is not None and policy.namespaces:
         return list(policy.namespaces)
     try:
         return [hub.whoami()]
@@ -457,12 +457,8 @@ def _resolve(ctx: Context, policy: Any, hub: Any, name: str) -> tuple[str, dict]
     if "/" in name:
         namespace, _, name = name.partition("/")
         candidates = [namespace]
-    elif ctx.opt("namespace"):
-        candidates = list(ctx.opt("namespace"))
-    elif policy is not None and policy.namespaces:
-        candidates = list(policy.namespaces)
     else:
-        candidates = [hub.whoami()]
+        candidates = _namespaces(ctx, policy, hub)
     found = []
     for namespace in candidates:
         try:
@@ -498,7 +494,7 @@ def cmd_status(ctx: Context) -> int:
         namespace, _ = _resolve(ctx, policy, hub, ctx.args.name)
         namespaces = [namespace]
     else:
-        namespaces = _namespaces(ctx, policy, hub) if policy is not None else (ctx.opt("namespace") or [hub.whoami()])
+        namespaces = _namespaces(ctx, policy, hub)
     fleet = collect(hub, namespaces, load_state(ctx.opt("state", DEFAULT_STATE)).section("endpoints"), ctx.now)
     snapshots = fleet.snapshots
     if ctx.args.name:

@@ -8,7 +8,6 @@ import os
 # a cron job has no use for it, and against a fake server it is a stray request. Must be set before import.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-import threading  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from dataclasses import dataclass, replace  # noqa: E402
@@ -114,14 +113,10 @@ class EndpointsHub:
         self._headers = build_hf_headers(
             token=settings.token, library_name="hf-endpoint-watchdog", library_version=__version__
         )
-        self._lock = threading.Lock()
-        self.request_count = 0
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
-        with self._lock:
-            self.request_count += 1
         policy = self.settings.retry
         deadline = self.settings.run_deadline_seconds
         if deadline is not None:
@@ -216,14 +211,6 @@ class EndpointsHub:
         except HubError as error:
             notes.append(f"request counter unknown: {error}")
         return Signals(price_per_replica_hour=price, replica_started_at=started, request_counter=counter, notes=tuple(notes))
-
-    def get_state(self, namespace: str, name: str) -> str:
-        """Current state of one endpoint (raises EndpointGone when it no longer exists)."""
-        endpoint = self._call(
-            f"get {namespace}/{name}",
-            lambda: self._api.get_inference_endpoint(name, namespace=namespace, token=self.settings.token),
-        )
-        return str(endpoint.status)
 
     def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]:
         """One endpoint's full payload (raises EndpointGone when it no longer exists)."""

@@ -77,7 +77,7 @@ def wait_until_running(
         if elapsed >= timeout:
             return WaitResult(False, status, elapsed, timed_out=True)
         interval = POLL_INTERVALS[min(polls, len(POLL_INTERVALS) - 1)]
-        sleep(min(interval, max(0.0, timeout - elapsed)) or interval)
+        sleep(min(interval, timeout - elapsed))  # elapsed < timeout here: never past the timeout
         polls += 1
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -152,7 +152,7 @@ def measure(
     notes = list(signals.notes)
     problem = validate_raw(raw)
     if problem is not None:
-        snapshot = _replace(base, unmeasurable=problem, measurement_notes=tuple(notes))
+        snapshot = replace(base, unmeasurable=problem, measurement_notes=tuple(notes))
         return snapshot, memory
 
     new_memory: dict[str, Any] = {}
@@ -160,7 +160,7 @@ def measure(
     last_activity, idle_source = _last_activity(raw, base, signals, memory, now, running_since, notes, new_memory)
     if signals.price_per_replica_hour is None and base.billable:
         notes.append(f"no price for instance {base.instance!r} in the namespace's hardware list")
-    snapshot = _replace(
+    snapshot = replace(
         base,
         price_per_replica_hour=signals.price_per_replica_hour,
         running_since=running_since,
@@ -170,12 +170,6 @@ def measure(
         measurement_notes=tuple(notes),
     )
     return snapshot, new_memory
-
-
-def _replace(snapshot: EndpointSnapshot, **changes: Any) -> EndpointSnapshot:
-    from dataclasses import replace
-
-    return replace(snapshot, **changes)
 
 
 def _uptime(
