@@ -177,7 +177,7 @@ class FleetShape:
 
 def fleet_shape(api: Any) -> FleetShape:
     """Read the served fleet back from the fake (its states, not the generator's intentions)."""
-    from watchdog.model import BILLABLE_STATES
+    from watchdog.core.model import BILLABLE_STATES
 
     per_ns: dict[str, int] = {}
     billable_ns: dict[str, int] = {}
@@ -507,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--baseline-worker"]:
         return baseline_worker(argv[1], argv[2:])
     args = parse_args(argv)
-    from watchdog.hub import HubSettings
+    from watchdog.adapters.hub import HubSettings
 
     default_concurrency = HubSettings.__dataclass_fields__["concurrency"].default
     res = Results(config={k: v for k, v in vars(args).items() if k != "json"})

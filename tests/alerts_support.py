@@ -6,7 +6,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from watchdog.model import (
+from watchdog.core.model import (
     Decision,
     EndpointResult,
     EndpointSnapshot,
@@ -87,9 +87,8 @@ def make_report(
         namespaces = tuple(
             NamespaceResult(n, True, endpoints=sum(1 for r in results if r.endpoint.namespace == n)) for n in names
         )
-    extra = {"notices": list(notices)} if notices else {}
     return Report(generated_at=now, command="run", dry_run=dry_run, namespaces=namespaces, endpoints=results,
-                  errors=errors, extra=extra)
+                  errors=errors, notices=tuple(notices))
 
 
 def sample_report(*, dry_run: bool = False) -> Report:

@@ -10,10 +10,11 @@ import pytest
 
 from tests.alerts_support import NOW, endpoint_result, kept, make_report, sample_report
 
-from watchdog.alerts import deliver_alerts, run_url
+from watchdog.adapters.environment import Settings
+from watchdog.operations.alerts import deliver_alerts
 from watchdog.fakes.github import FakeGitHub
 from watchdog.fakes.slack import FakeSlack
-from watchdog.model import Decision, Outcome
+from watchdog.core.model import Decision, Outcome
 
 REPO = "acme/ml-ops"
 TOKEN = "ghs_SENTINEL0123456789abcdef"
@@ -43,7 +44,7 @@ def env_for(slack: FakeSlack | None, github: FakeGitHub | None, **extra: str) ->
 
 
 def deliver(report, memory, env, *, now=NOW, dry_run=False, slack_enabled=None, github_enabled=None):
-    return deliver_alerts(report, memory, now=now, dry_run=dry_run, env=env, slack_enabled=slack_enabled,
+    return deliver_alerts(report, memory, now=now, dry_run=dry_run, settings=Settings.from_env(env), slack_enabled=slack_enabled,
                           github_enabled=github_enabled, sleep=lambda s: None)
 
 
@@ -180,9 +181,9 @@ def test_step_summary_is_appended_on_quiet_runs_too(tmp_path, slack) -> None:
 
 
 def test_run_url_needs_all_three_variables() -> None:
-    assert run_url({"GITHUB_SERVER_URL": "https://github.com/", "GITHUB_REPOSITORY": "o/r",
-                    "GITHUB_RUN_ID": "9"}) == "https://github.com/o/r/actions/runs/9"
-    assert run_url({"GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "9"}) is None
+    assert Settings.from_env({"GITHUB_SERVER_URL": "https://github.com/", "GITHUB_REPOSITORY": "o/r",
+                              "GITHUB_RUN_ID": "9"}).run_url == "https://github.com/o/r/actions/runs/9"
+    assert Settings.from_env({"GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "9"}).run_url is None
 
 
 def closed_loopback_url(path: str = "") -> str:
@@ -209,7 +210,7 @@ def test_secrets_never_leak_on_failure_paths(failure: str, tmp_path, caplog: pyt
         elif failure == "github-unreachable":
             env["GITHUB_API_URL"] = closed_loopback_url()
         else:
-            import watchdog.alerts as alerts
+            import watchdog.operations.alerts as alerts
 
             def broken(*args: object, **kwargs: object) -> None:
                 raise RuntimeError(f"boom with {env['SLACK_WEBHOOK_URL']} and {TOKEN}")

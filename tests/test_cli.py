@@ -76,12 +76,12 @@ def test_help_and_validate_never_import_the_network_stack(argv):
 
 
 def test_secrets_in_unexpected_errors_are_masked(monkeypatch):
-    import watchdog.cli as cli
+    import watchdog.cli.fleet_commands as fleet_commands
 
     def boom(ctx):
         raise RuntimeError("failed calling http://x/services/T/B/SENTINELhook with hf_SENTINEL_token_1")
 
-    monkeypatch.setitem(cli.COMMANDS, "check", boom)
+    monkeypatch.setattr(fleet_commands, "cmd_fleet", boom)
     code, out, err = run(["check"], env={"HF_TOKEN": "hf_SENTINEL_token_1",
                                          "SLACK_WEBHOOK_URL": "http://x/services/T/B/SENTINELhook"})
     assert code == 1

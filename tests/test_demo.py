@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from watchdog.demo.runner import bundled
+from watchdog.demo import bundled
 from watchdog.fakes.fleet import load_fleet
-from watchdog.policy import load_policy
+from watchdog.adapters.policy_file import load_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 

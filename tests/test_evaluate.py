@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from watchdog.evaluate import evaluate, evaluate_all
-from watchdog.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
-from watchdog.policy import parse_policy
+from watchdog.core.evaluate import evaluate, evaluate_all
+from watchdog.core.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.policy import parse_policy
 
 POLICY = parse_policy(
     """\
@@ -310,6 +310,6 @@ def test_evaluate_all_keeps_order():
 
 
 def test_core_imports_no_network_libraries():
-    code = ("import watchdog.policy, watchdog.evaluate, watchdog.plan, watchdog.schedule, sys; "
+    code = ("import watchdog.core.policy, watchdog.core.evaluate, watchdog.core.plan, watchdog.core.policy.schedule, sys; "
             "assert 'huggingface_hub' not in sys.modules and 'httpx' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tests.alerts_support import NOW, endpoint_result, kept, make_report
 
-from watchdog.events import (
+from watchdog.core.events import (
     FORGET_UNOBSERVED_AFTER,
     channel_memory,
     current_events,
@@ -16,7 +16,7 @@ from watchdog.events import (
     remember,
     with_channel,
 )
-from watchdog.model import Decision, Finding, NamespaceResult, Notice, Outcome
+from watchdog.core.model import Decision, Finding, NamespaceResult, Notice, Outcome
 
 
 def kinds(events) -> list[str]:
@@ -200,7 +200,7 @@ def test_malformed_memory_reads_as_nothing_remembered() -> None:
 
 
 def test_memory_stays_bounded() -> None:
-    from watchdog import events as ev
+    from watchdog.core import events as ev
 
     results = [endpoint_result(f"ep-{i:04d}") for i in range(ev.MAX_REMEMBERED + 50)]
     _, memory = deliver({}, make_report(*results))
@@ -210,8 +210,8 @@ def test_memory_stays_bounded() -> None:
 def test_news_a_failed_delivery_missed_is_sent_on_the_next_run_then_forgotten():
     from datetime import datetime, timedelta, timezone
 
-    from watchdog.events import Event, news, remember
-    from watchdog.model import NamespaceResult, Report
+    from watchdog.core.events import Event, news, remember
+    from watchdog.core.model import NamespaceResult, Report
 
     now = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
     report = Report(generated_at=now, command="run", dry_run=False,

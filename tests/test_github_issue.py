@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from watchdog.fakes.github import FakeGitHub
-from watchdog.github_issue import GitHubError, GitHubIssues, sync_dashboard
-from watchdog.render_issue import DASHBOARD_LABEL, DASHBOARD_MARKER
+from watchdog.adapters.github_issues import GitHubError, GitHubIssues, sync_dashboard
+from watchdog.core.render.issue import DASHBOARD_LABEL, DASHBOARD_MARKER
 
 TOKEN = "ghs_SENTINELtoken0123456789"
 REPO = "acme/ml-ops"

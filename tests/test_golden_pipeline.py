@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from tests.alerts_support import check_golden
-from watchdog.evaluate import evaluate_all
-from watchdog.hub import EndpointGone, HubError
-from watchdog.measure import Signals, measure, parse_timestamp
-from watchdog.model import Report
-from watchdog.policy import parse_policy
-from watchdog.render_markdown import render_report_markdown
-from watchdog.render_text import render_text
-from watchdog.report_json import report_to_dict
-from watchdog.runner import act, planned_outcomes
+from watchdog.core.evaluate import evaluate_all
+from watchdog.adapters.interface import EndpointGone, HubError
+from watchdog.core.measure import Signals, measure
+from watchdog.core.timestamps import parse_timestamp
+from watchdog.core.model import Report
+from watchdog.core.policy import parse_policy
+from watchdog.core.render.markdown import render_report_markdown
+from watchdog.core.render.text import render_text
+from watchdog.core.render.json_report import report_to_dict
+from watchdog.core.outcomes import planned_outcomes
+from watchdog.operations.sweep import act
 
 HERE = Path(__file__).parent / "golden" / "pipeline"
 INPUTS = json.loads((HERE / "inputs.json").read_text())
@@ -70,7 +72,7 @@ def _night(index: int, memory: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]
 
 
 def _namespaces(index: int) -> tuple[Any, ...]:
-    from watchdog.model import NamespaceResult
+    from watchdog.core.model import NamespaceResult
 
     return tuple(NamespaceResult(ns, ok=True, endpoints=len(d["items"]))
                  for ns, d in INPUTS["nights"][index]["namespaces"].items())

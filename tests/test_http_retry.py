@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watchdog.http_retry import RetryPolicy, call_with_retries, retry_delay
-from watchdog.redact import redact, redacted_logs
+from watchdog.adapters.http_retry import RetryPolicy, call_with_retries, retry_delay
+from watchdog.adapters.log_redaction import redacted_logs
+from watchdog.core.redact import redact
 
 POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=30.0, deadline_seconds=60.0)
 

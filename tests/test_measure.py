@@ -6,15 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from watchdog.measure import (
+from watchdog.core.measure import (
     Signals,
     earliest_live_replica_start,
     measure,
     parse_request_counter,
-    parse_timestamp,
     validate_raw,
 )
-from watchdog.model import IdleSource, UptimeSource
+from watchdog.core.model import IdleSource, UptimeSource
+from watchdog.core.timestamps import parse_timestamp
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from watchdog.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
-from watchdog.plan import effective_limits, plan_diff, render_plan_markdown
-from watchdog.policy import parse_policy
+from watchdog.core.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.plan import effective_limits, plan_diff, render_plan_markdown
+from watchdog.core.policy import parse_policy
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

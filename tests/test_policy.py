@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from watchdog.model import EndpointSnapshot
-from watchdog.policy import (
-    DEFAULT_MAX_ACTIONS,
+from watchdog.core.model import EndpointSnapshot
+from watchdog.adapters.policy_file import load_policy
+from watchdog.core.policy import (
     Match,
     NotifySettings,
     PolicyError,
     PolicyIssue,
     format_issue,
     github_annotation,
-    load_policy,
     parse_policy,
 )
+from watchdog.core.policy.model import DEFAULT_MAX_ACTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from watchdog.policy import PolicyError, format_issue, load_policy
+from watchdog.adapters.policy_file import load_policy
+from watchdog.core.policy import PolicyError, format_issue
 
 CORPUS = Path(__file__).parent / "policies" / "invalid"
 FILES = sorted(CORPUS.glob("*.yaml"))

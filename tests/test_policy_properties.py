@@ -8,10 +8,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchdog.evaluate import evaluate
-from watchdog.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
-from watchdog.policy import RULE_KEYS, TOP_KEYS, PolicyError, parse_policy
-from watchdog.schedule import parse_schedule
+from watchdog.core.evaluate import evaluate
+from watchdog.core.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.policy import PolicyError, parse_policy
+from watchdog.core.policy.model import RULE_KEYS, TOP_KEYS
+from watchdog.core.policy.schedule import parse_schedule
 
 QUICK = settings(max_examples=200, deadline=None)
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from tests.alerts_support import NOW, check_golden, endpoint_result, kept, make_report, sample_report
 
-from watchdog.events import current_events
-from watchdog.model import Decision, Outcome
-from watchdog.render_issue import DASHBOARD_MARKER, dashboard_body, news_comment
+from watchdog.core.events import current_events
+from watchdog.core.model import Decision, Outcome
+from watchdog.core.render.issue import DASHBOARD_MARKER, dashboard_body, news_comment
 
 RUN_URL = "https://github.com/acme/ml-ops/actions/runs/123456"
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from tests.alerts_support import NOW, check_golden, endpoint_result, make_report, sample_report
 
-from watchdog.events import current_events
+from watchdog.core.events import current_events
 from watchdog.fakes.slack import check_payload
-from watchdog.render_slack import (
+from watchdog.core.render.slack import (
     MAX_BLOCKS,
     MAX_CONTEXT_ELEMENTS,
     MAX_FALLBACK_CHARS,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from watchdog.hub import EndpointGone, HubError
-from watchdog.measure import Signals
-from watchdog.model import Decision, Evaluation, Outcome, RuleRef
-from watchdog.runner import act, collect, pause_all_evaluations, planned_outcomes
+from watchdog.adapters.interface import EndpointGone, HubError
+from watchdog.core.measure import Signals
+from watchdog.core.model import Decision, Evaluation, Outcome, RuleRef
+from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes
+from watchdog.operations.sweep import act, collect
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
 

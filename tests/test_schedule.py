@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from watchdog.schedule import (
+from watchdog.core.policy.schedule import (
     Schedule,
     ScheduleError,
     load_zone,

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from watchdog.fakes.slack import FakeSlack
-from watchdog.slack import SlackError, post_webhook
+from watchdog.adapters.slack_webhook import SlackError, post_webhook
 
 PAYLOAD = {"text": "Endpoint watchdog: 1 paused", "blocks": [
     {"type": "header", "text": {"type": "plain_text", "text": "Endpoint watchdog: 1 paused"}}]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from watchdog.state import empty_state, load_state, save_state
+from watchdog.adapters.state_file import empty_state, load_state, save_state
 
 
 def test_missing_file_is_an_empty_state_without_problem(tmp_path):

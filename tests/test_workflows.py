@@ -261,7 +261,7 @@ def test_watchdog_runs_nightly_at_an_odd_minute_and_the_policy_expects_it():
     assert minute.isdigit() and int(minute) % 2 == 1, "odd minute: GitHub drops and delays top-of-hour runs"
     assert hour.isdigit() and rest == ["*", "*", "*"], "nightly"
     # The dropped-cron check compares the last successful run with `run_every`: both must say "daily".
-    from watchdog.policy import load_policy
+    from watchdog.adapters.policy_file import load_policy
 
     assert load_policy(REPO / "policies.yaml").run_every_seconds == 24 * 3600
 

@@ -25,7 +25,7 @@ from typing import Any
 from watchdog.fakes.clock import iso_z
 from watchdog.fakes.fleet import EndpointSpec, fake_revision
 from watchdog.fakes.hardware import Compute, compute_by_id
-from watchdog.model import BILLABLE_STATES
+from watchdog.core.model import BILLABLE_STATES
 
 MESSAGES = {
     "pending": "Endpoint waiting to be scheduled",

@@ -50,7 +50,7 @@ from watchdog.fakes.faults import Fault, FaultBook, LoggedRequest, RequestLog, r
 from watchdog.fakes.fleet import (
     EndpointSpec, Fleet, demo_fleet_path, endpoint_spec_from_dict, fleet_from_dict, load_fleet, synthetic_fleet)
 from watchdog.fakes.hardware import provider_payload
-from watchdog.model import BILLABLE_STATES
+from watchdog.core.model import BILLABLE_STATES
 
 __all__ = ["FakeEndpointsAPI", "FakeClock", "Fault", "load_fleet", "fleet_from_dict", "synthetic_fleet",
            "demo_fleet_path", "main"]

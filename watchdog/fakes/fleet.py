@@ -30,9 +30,9 @@ from typing import Any, Mapping
 
 import yaml
 
-from watchdog.durations import DurationError, parse_duration
+from watchdog.core.durations import DurationError, parse_duration
 from watchdog.fakes.hardware import CATALOG, compute_by_id
-from watchdog.model import KNOWN_STATES
+from watchdog.core.model import KNOWN_STATES
 
 FLEET_KEYS = frozenset({"user", "page_size", "resume_delay", "pending_delay", "namespaces"})
 NAMESPACE_KEYS = frozenset({"endpoints", "deny"})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from watchdog.durations import format_duration
-from watchdog.measure import format_timestamp
-from watchdog.model import Decision, EndpointResult, Outcome, Report
-from watchdog.report_json import summary
+from watchdog.core.durations import format_duration
+from watchdog.core.timestamps import format_timestamp
+from watchdog.core.model import Decision, EndpointResult, Outcome, Report
+from watchdog.core.render.json_report import summary
 
 _COLUMNS = ("ENDPOINT", "STATE", "UPTIME", "IDLE", "$/H", "DECISION", "REASON")
 
@@ -93,7 +93,7 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
         lines.append(f"{s['unmeasurable']} endpoint(s) could not be measured and were left alone.")
     for error in report.errors:
         lines.append(f"!! {error}")
-    for notice in report.extra.get("notices", []):
+    for notice in report.notices:
         lines.append(f"note: {notice}")
     for alert in report.alerts:
         detail = f" ({alert.error or alert.detail})" if (alert.error or alert.detail) else ""

@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Callable, Mapping, TypeVar
 
-# huggingface_hub fetches `{HF_ENDPOINT}/api/agent-harnesses` to build its user agent unless telemetry is off;
-# a cron job has no use for it, and against a fake server it is a stray request. Must be set before import.
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+import httpx2  # huggingface_hub 2.x's own HTTP client
+from huggingface_hub import HfApi, constants
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
+from huggingface_hub.utils._http import get_session, hf_request_event_hook, set_client_factory
 
-import time  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-from dataclasses import dataclass, replace  # noqa: E402
-from datetime import datetime  # noqa: E402
-from typing import Any, Callable, Mapping, TypeVar  # noqa: E402
+from watchdog import __version__
+from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
+from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
+from watchdog.adapters.interface import EndpointGone, HubError
+from watchdog.core.measure import Signals, earliest_live_replica_start, parse_request_counter
 
-import httpx2  # noqa: E402  (huggingface_hub 2.x's own HTTP client)
-from huggingface_hub import HfApi, constants  # noqa: E402
-from huggingface_hub.errors import HfHubHTTPError  # noqa: E402
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status  # noqa: E402
-from huggingface_hub.utils._http import hf_request_event_hook, set_client_factory, get_session  # noqa: E402
-
-from watchdog import __version__  # noqa: E402
-from watchdog.http_retry import RetryPolicy, call_with_retries  # noqa: E402
-from watchdog.measure import Signals, earliest_live_replica_start, parse_request_counter  # noqa: E402
-
-DEFAULT_API_URL = "https://api.endpoints.huggingface.cloud/v2"
+DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
 T = TypeVar("T")
-
-
-class HubError(Exception):
-    """A failed Endpoints API call, with a message safe to show (no token) and the HTTP status if any."""
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class EndpointGone(HubError):
-    """The endpoint no longer exists (deleted between listing and acting)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +37,8 @@ class HubSettings:
     # The whole run must end well inside the workflow's timeout-minutes: past this, calls are not attempted
     # and fail with a clear message, so the run still reports what it did instead of being killed mid-way.
     run_deadline_seconds: float | None = 600.0
+    # huggingface_hub fetches `{HF_ENDPOINT}/api/agent-harnesses` for its user agent unless telemetry is off.
+    disable_telemetry: bool = True
 
 
 def _classify(outcome: Any) -> tuple[int | None, Mapping[str, str]] | None:
@@ -97,6 +83,9 @@ class EndpointsHub:
         self._sleep = sleep
         self._monotonic = monotonic
         self._started = monotonic()
+        if settings.disable_telemetry:
+            # Read by huggingface_hub at call time (constants.HF_HUB_DISABLE_TELEMETRY), so no env var is needed.
+            constants.HF_HUB_DISABLE_TELEMETRY = True
         # The library reads this constant at call time; there is no env var for it (reference: base URLs).
         constants.INFERENCE_ENDPOINTS_ENDPOINT = settings.api_url.rstrip("/")
         timeout = settings.timeout_seconds

@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Sequence
 
-from watchdog.durations import format_duration
-from watchdog.measure import format_timestamp
-from watchdog.model import EndpointSnapshot, Evaluation
+from watchdog.core.durations import format_duration
+from watchdog.core.timestamps import format_timestamp
+from watchdog.core.model import EndpointSnapshot, Evaluation
 
 
 def _replicas(ep: EndpointSnapshot) -> str:
@@ -70,8 +70,8 @@ def render_status(
     """Text cards, or JSON (the report's endpoint fields) with `--format json`."""
     by_key = {ev.endpoint.key: ev for ev in evaluations or ()}
     if fmt == "json":
-        from watchdog.model import EndpointResult, Report
-        from watchdog.report_json import endpoint_to_dict
+        from watchdog.core.model import EndpointResult, Report
+        from watchdog.core.render.json_report import endpoint_to_dict
 
         report = Report(generated_at=now, command="status", dry_run=True, namespaces=(), endpoints=())
         items = []

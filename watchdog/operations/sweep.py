@@ -6,8 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from watchdog.measure import Signals, measure, validate_raw
-from watchdog.model import (
+from watchdog.adapters.interface import EndpointGone, Hub, HubError
+from watchdog.core.measure import Signals, measure, validate_raw
+from watchdog.core.outcomes import ACTION_OUTCOMES
+from watchdog.core.model import (
     BILLABLE_STATES,
     Decision,
     EndpointResult,
@@ -16,17 +18,6 @@ from watchdog.model import (
     NamespaceResult,
     Outcome,
 )
-
-
-class Hub(Protocol):
-    """What the runner needs from the Endpoints API adapter (hub.EndpointsHub; tests may pass a fake)."""
-
-    def list_raw(self, namespace: str) -> list[Any]: ...
-    def prices(self, namespace: str) -> dict[str, float]: ...
-    def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals: ...
-    def pause(self, namespace: str, name: str) -> str: ...
-    def scale_to_zero(self, namespace: str, name: str) -> str: ...
-    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -49,8 +40,6 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
     Requests: the list pages, one hardware call per namespace that has a billable endpoint, and two calls
     (replicas, open-metrics) per billable endpoint. Endpoints that are not billable cost no extra request.
     """
-    from watchdog.hub import HubError  # local import keeps the pure path free of huggingface_hub
-
     def list_one(namespace: str) -> tuple[str, list[Any] | None, dict[str, float], str | None]:
         try:
             items = hub.list_raw(namespace)
@@ -95,21 +84,6 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
     return Fleet(tuple(ns_results), tuple(sorted(snapshots, key=lambda s: s.key)), new_memory)
 
 
-_ACTIONS = {
-    Decision.PAUSE: ("pause", Outcome.PAUSED, Outcome.WOULD_PAUSE),
-    Decision.SCALE_TO_ZERO: ("scale_to_zero", Outcome.SCALED_TO_ZERO, Outcome.WOULD_SCALE_TO_ZERO),
-}
-
-
-def planned_outcomes(evaluations: Sequence[Evaluation]) -> tuple[EndpointResult, ...]:
-    """What a run would do, without doing it (`check`, `run --dry-run`)."""
-    results = []
-    for ev in evaluations:
-        action = _ACTIONS.get(ev.decision)
-        results.append(EndpointResult(ev, action[2] if action else Outcome.NONE))
-    return tuple(results)
-
-
 def act(
     hub: Hub,
     evaluations: Sequence[Evaluation],
@@ -121,9 +95,7 @@ def act(
     Over `max_actions` (the policy's safety cap) nothing is touched: a runaway policy must not pause a whole
     fleet; `pause-all` is the explicit brake for that. A deleted endpoint is `gone`, not a failure.
     """
-    from watchdog.hub import EndpointGone, HubError
-
-    actionable = [ev for ev in evaluations if ev.decision in _ACTIONS and ev.endpoint.billable and not ev.endpoint.unmeasurable]
+    actionable = [ev for ev in evaluations if ev.decision in ACTION_OUTCOMES and ev.endpoint.billable and not ev.endpoint.unmeasurable]
     if max_actions is not None and len(actionable) > max_actions:
         error = (
             f"safety cap: {len(actionable)} endpoints to pause or scale exceed max_actions_per_run={max_actions}; "
@@ -131,14 +103,14 @@ def act(
         )
         capped = tuple(
             EndpointResult(ev, Outcome.NONE, "not acted on: safety cap exceeded" if ev in actionable else None)
-            if ev.decision in _ACTIONS
+            if ev.decision in ACTION_OUTCOMES
             else EndpointResult(ev, Outcome.NOTIFIED if ev.decision is Decision.NOTIFY else Outcome.NONE)
             for ev in evaluations
         )
         return capped, (error,)
 
     def do(ev: Evaluation) -> EndpointResult:
-        action = _ACTIONS.get(ev.decision)
+        action = ACTION_OUTCOMES.get(ev.decision)
         if ev.decision is Decision.NOTIFY:
             return EndpointResult(ev, Outcome.NOTIFIED)
         if action is None or ev not in actionable:
@@ -153,18 +125,3 @@ def act(
         return EndpointResult(ev, done)
 
     return tuple(hub.map(do, list(evaluations))), ()
-
-
-def pause_all_evaluations(evaluations: Sequence[Evaluation], *, include_protected: bool) -> tuple[Evaluation, ...]:
-    """Turn ordinary verdicts into the emergency brake: pause every billable endpoint (protected ones only if asked)."""
-    out = []
-    for ev in evaluations:
-        ep = ev.endpoint
-        if not ep.billable or ep.unmeasurable:
-            out.append(ev)
-        elif ev.decision is Decision.PROTECTED and not include_protected:
-            out.append(replace(ev, reason=f"protected: left running by pause-all ({ev.reason})"))
-        else:
-            why = "pause-all --include-protected" if ev.decision is Decision.PROTECTED else "pause-all"
-            out.append(replace(ev, decision=Decision.PAUSE, reason=f"{why}: emergency pause of every billable endpoint"))
-    return tuple(out)

@@ -220,8 +220,8 @@ class Report:
     namespaces: tuple[NamespaceResult, ...]
     endpoints: tuple[EndpointResult, ...]
     alerts: tuple[AlertResult, ...] = ()
-    errors: tuple[str, ...] = ()  # run-level problems (state file recovered, action cap hit, ...)
-    extra: dict = field(default_factory=dict, compare=False)
+    errors: tuple[str, ...] = ()  # run-level problems (action cap hit, ...): the run failed
+    notices: tuple[str, ...] = ()  # run-level news that is not a failure (state file recovered, schedule dropped)
 
     @property
     def failed(self) -> bool:

@@ -4,40 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
-from watchdog.model import KNOWN_STATES, EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 # One sample line of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`.
 # The counter is per replica and resets when replicas change (reference: idle signals), so we sum samples
 # and treat any drop as a reset.
 _COUNTER_LINE = re.compile(r"^http_requests(?:_total)?(?:\{[^}]*\})?\s+([0-9.eE+-]+)(?:\s+\S+)?\s*$")
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """Parse the API's RFC 3339 timestamps (`...Z`, possibly with nanoseconds); None when absent or invalid."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    # Python's fromisoformat takes at most microseconds: trim nanosecond fractions seen in API mocks.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def format_timestamp(value: datetime | None) -> str | None:
-    """Render a UTC timestamp as `YYYY-MM-DDTHH:MM:SSZ` (the form the API and our report use)."""
-    if value is None:
-        return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_request_counter(text: str) -> float | None:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import httpx
 
-from watchdog.events import (
+from watchdog.core.events import (
     Event,
     channel_memory,
     current_events,
@@ -21,13 +21,14 @@ from watchdog.events import (
     sort_key,
     with_channel,
 )
-from watchdog.github_issue import DEFAULT_API_URL, DashboardSync, GitHubError, GitHubIssues, sync_dashboard
-from watchdog.redact import redact
-from watchdog.model import AlertResult, Report
-from watchdog.render_issue import DASHBOARD_TITLE, dashboard_body, news_comment
-from watchdog.render_markdown import render_step_summary
-from watchdog.render_slack import build_slack_payload
-from watchdog.slack import SlackError, post_webhook
+from watchdog.adapters.environment import Settings
+from watchdog.adapters.github_issues import DashboardSync, GitHubError, GitHubIssues, sync_dashboard
+from watchdog.core.redact import redact
+from watchdog.core.model import AlertResult, Report
+from watchdog.core.render.issue import DASHBOARD_TITLE, dashboard_body, news_comment
+from watchdog.core.render.markdown import render_step_summary
+from watchdog.core.render.slack import build_slack_payload
+from watchdog.adapters.slack_webhook import SlackError, post_webhook
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,6 @@ class _Channel:
     result: AlertResult | None  # set when the channel is not active (skipped / misconfigured)
 
 
-def run_url(env: Mapping[str, str]) -> str | None:
-    """The workflow run's page, when running in GitHub Actions."""
-    server, repo, run_id = (env.get(k, "").strip() for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
-    return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}" if server and repo and run_id else None
-
-
 def _channel(name: str, enabled: bool | None, missing: list[str], setting: str) -> _Channel:
     if enabled is False:
         return _Channel(name, False, AlertResult(name, "skipped", detail=f"disabled in policies.yaml ({setting}: false)"))
@@ -80,7 +75,7 @@ def deliver_alerts(
     *,
     now: datetime,
     dry_run: bool,
-    env: Mapping[str, str],
+    settings: Settings,
     slack_enabled: bool | None,
     github_enabled: bool | None,
     sleep: Callable[[float], None] = time.sleep,
@@ -91,12 +86,12 @@ def deliver_alerts(
     A failing channel does not stop the others and keeps its news for the next run. In a dry run
     nothing is sent, every channel is rendered into `rendered`, and the memory is returned unchanged.
     """
-    webhook = env.get("SLACK_WEBHOOK_URL", "").strip()
-    token = env.get("GITHUB_TOKEN", "").strip()
-    repository = env.get("GITHUB_REPOSITORY", "").strip()
-    api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+    webhook = settings.slack_webhook_url
+    token = settings.github_token
+    repository = settings.github_repository
+    api_url = settings.github_api_url
     secrets = (webhook, token)
-    link = run_url(env)
+    link = settings.run_url
     current = current_events(report, now)
     new_memory = normalized_memory(memory)
     results: list[AlertResult] = []
@@ -170,7 +165,7 @@ def deliver_alerts(
     text = redact("\n".join(rendered), secrets)
 
     # --- Step summary: always when GitHub provides one, quiet runs included ---
-    summary_path = env.get("GITHUB_STEP_SUMMARY", "").strip()
+    summary_path = settings.step_summary_path
     if summary_path:
         appendix = f"<details><summary>Alerts rendered by this dry run</summary>\n\n```text\n{text}\n```\n</details>" if dry_run else ""
         summary = render_step_summary(report, events, now=now, run_url=link, appendix=appendix)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from watchdog.durations import format_duration
-from watchdog.measure import format_timestamp, parse_timestamp
-from watchdog.model import (
+from watchdog.core.durations import format_duration
+from watchdog.core.timestamps import format_timestamp, parse_timestamp
+from watchdog.core.model import (
     EndpointResult,
     EndpointSnapshot,
     IdleSource,
@@ -121,8 +121,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "errors": list(report.errors),
         "ok": not report.failed,
     }
-    for key, value in report.extra.items():
-        data.setdefault(key, value)
+    if report.notices:
+        data["notices"] = list(report.notices)
     return data
 
 

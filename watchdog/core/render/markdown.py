@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-from watchdog.durations import format_duration
-from watchdog.events import Event
-from watchdog.model import EndpointResult, Outcome, Report
+from watchdog.core.durations import format_duration
+from watchdog.core.events import Event
+from watchdog.core.model import EndpointResult, Outcome, Report
 
 # GitHub rejects step summaries over 1 MiB per step; stay clear of it, leaving room for other writers.
 STEP_SUMMARY_MAX_BYTES = 1_000_000
@@ -155,7 +155,7 @@ def render_report_markdown(report: Report) -> str:
             details += [f"### `{result.endpoint.key}`", "", *items, ""]
     if details:
         lines += ["", "## Findings", "", *details[:-1]]
-    notices = [str(n) for n in report.extra.get("notices", []) or []]
+    notices = list(report.notices)
     if report.errors or notices:
         lines += ["", "## Run", ""]
         lines += [f"- error: {md_inline(e)}" for e in report.errors]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from watchdog.events import Event, count_by_kind, saved_usd_per_hour
-from watchdog.model import Outcome, Report
-from watchdog.render_markdown import EVENT_LABELS, event_line, md_inline, money, outcome_text, table, utc_text
-from watchdog.durations import format_duration
+from watchdog.core.events import Event, count_by_kind, saved_usd_per_hour
+from watchdog.core.model import Outcome, Report
+from watchdog.core.render.markdown import EVENT_LABELS, event_line, md_inline, money, outcome_text, table, utc_text
+from watchdog.core.durations import format_duration
 
 DASHBOARD_LABEL = "endpoint-watchdog"
 DASHBOARD_MARKER = "<!-- endpoint-watchdog:dashboard -->"

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
-from watchdog.durations import format_duration
-from watchdog.evaluate import evaluate, rule_ref
-from watchdog.model import EndpointSnapshot, Evaluation
-from watchdog.policy import Policy
+from watchdog.core.durations import format_duration
+from watchdog.core.evaluate import evaluate, rule_ref
+from watchdog.core.model import EndpointSnapshot, Evaluation
+from watchdog.core.policy import Policy
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 
-from watchdog.model import Decision, EndpointResult, Outcome, Report
+from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 
 MEMORY_VERSION = 1
 # A failure whose subject is no longer observed (namespace dropped from the policy) can never be seen to
@@ -146,7 +146,7 @@ def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
     for error in report.errors:
         events.append(Event(key=f"run-error:{_stable_hash(error)}", kind="run-error", title="Watchdog error",
                             detail=error, subject="run"))
-    for notice in report.extra.get("notices", []) or []:
+    for notice in report.notices:
         text = str(notice)
         events.append(Event(key=f"run-notice:{_stable_hash(text)}", kind="run-notice", title="Watchdog notice",
                             detail=text, subject="run"))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from watchdog.adapters.environment import Settings, process_environment
+from watchdog.adapters.interface import EndpointGone, HubError
 
 # Still on its way up: keep polling. Anything else that is not `running` ends the wait as a failure.
 _STARTING = frozenset({"pending", "initializing", "updating", "scaledToZero"})
@@ -139,7 +141,7 @@ def run_session(
                 url = resume_and_wait(hub, namespace, name, timeout=timeout, say=say, sleep=sleep, monotonic=monotonic)
                 if url is None:
                     return 1
-                child_env = {**(os.environ if env is None else env), "HF_ENDPOINT_URL": url}
+                child_env = {**(process_environment() if env is None else env), "HF_ENDPOINT_URL": url}
                 say(f"running: {' '.join(command)}")
                 child = subprocess.Popen(list(command), env=child_env)
                 try:
@@ -166,8 +168,6 @@ def run_session(
 
 
 def _pause_for_session(hub: Any, namespace: str, name: str, say: Callable[[str], None]) -> None:
-    from watchdog.hub import EndpointGone, HubError
-
     # Finish the pause even if Ctrl-C is pressed again or a second SIGTERM arrives.
     originals = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -219,6 +219,7 @@ def endpoint_session(
     timeout: float = 600,
     keep_running: bool = False,
     hub: Any = None,
+    settings: Settings | None = None,
 ) -> Iterator[str]:
     """Python form of `watchdog session`: yields the URL of the running endpoint and pauses it on the way out.
 
@@ -226,12 +227,16 @@ def endpoint_session(
             run_my_eval(url)
     """
     if hub is None:
-        from watchdog.hub import DEFAULT_API_URL, EndpointsHub, HubSettings
+        from watchdog.adapters.hub import EndpointsHub, HubSettings
 
+        settings = settings or Settings.from_env(process_environment())
+        if not (token or settings.hf_token):
+            raise RuntimeError("endpoint_session needs a token: pass token= or set HF_TOKEN")
         hub = EndpointsHub(HubSettings(
-            token=token or os.environ["HF_TOKEN"],
-            api_url=os.environ.get("WATCHDOG_ENDPOINTS_API_URL") or DEFAULT_API_URL,
-            hub_url=os.environ.get("HF_ENDPOINT") or None,
+            token=token or settings.hf_token,
+            api_url=settings.endpoints_api_url,
+            hub_url=settings.hub_url,
+            disable_telemetry=settings.disable_hub_telemetry,
         ))
     try:
         url = resume_and_wait(hub, namespace, name, timeout=timeout, say=lambda text: None)

@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from watchdog.events import ACTION_KINDS, FAILURE_KINDS, Event, saved_usd_per_hour
-from watchdog.render_markdown import EVENT_LABELS, money, utc_text
+from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, Event, saved_usd_per_hour
+from watchdog.core.render.markdown import EVENT_LABELS, money, utc_text
 
 # Block Kit limits (reference §2.2).
 MAX_BLOCKS = 50

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tempfile
-from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
+
+from watchdog.cli.context import Context
+from watchdog.demo import bundled
 
 # Secrets and CI settings of the person running the demo must not leak into it, nor the demo into their Slack.
 _STRIPPED_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SLACK_WEBHOOK_URL", "GITHUB_TOKEN", "GITHUB_STEP_SUMMARY",
@@ -13,12 +15,7 @@ _STRIPPED_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SLACK_WEBHOOK_URL", "GIT
 DEMO_TOKEN = "hf_demo_token_for_the_local_fake_api"
 
 
-def bundled(name: str) -> Path:
-    """A file shipped in watchdog/demo/ (works from a clone and from an installed wheel)."""
-    return Path(str(resources.files("watchdog.demo").joinpath(name)))
-
-
-def run_demo(ctx: Any, main: Callable[..., int]) -> int:
+def run_demo(ctx: Context, main: Callable[..., int]) -> int:
     """Start the fake API with the demo fleet, then run `check` and `run --dry-run` against it."""
     from watchdog.fakes.clock import FakeClock
     from watchdog.fakes.endpoints_api import FakeEndpointsAPI
@@ -45,9 +42,10 @@ def run_demo(ctx: Any, main: Callable[..., int]) -> int:
                 "Nothing here touches Hugging Face, Slack or GitHub.\n\n"
                 "=== 1. watchdog check: what is running, what it costs, what the policy says ==="
             )
-            check_code = main(["check", *common], env=env, stdout=ctx.stdout, stderr=ctx.stderr)
+            check_code = main(["check", *common], env=env, stdout=ctx.stdout, stderr=ctx.stderr, runtime=ctx.runtime)
             ctx.out("\n=== 2. watchdog run --dry-run: the actions and the alerts a real run would send ===")
-            run_code = main(["run", "--dry-run", *common], env=env, stdout=ctx.stdout, stderr=ctx.stderr)
+            run_code = main(["run", "--dry-run", *common], env=env, stdout=ctx.stdout, stderr=ctx.stderr,
+                            runtime=ctx.runtime)
             ctx.out(
                 "\nThat was a dry run: every endpoint of the fake fleet is untouched.\n"
                 "Next: set HF_TOKEN and run `watchdog check` on your own namespaces (see README, 'Set-up')."
@@ -55,3 +53,9 @@ def run_demo(ctx: Any, main: Callable[..., int]) -> int:
     finally:
         server.stop()
     return max(check_code, run_code)
+
+
+def cmd_demo(ctx: Context) -> int:
+    from watchdog.cli import main
+
+    return run_demo(ctx, main)

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from watchdog import __version__
-from watchdog.http_retry import RetryPolicy, call_with_retries
-from watchdog.redact import redact, redacted_logs
+from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
+from watchdog.adapters.log_redaction import redacted_logs
+from watchdog.core.redact import redact
 
 # A webhook post is not idempotent: a 500 or a read timeout may hide a delivered message, and retrying
 # would post it twice. Only "not accepted" answers are retried: 429, and failures to connect at all.

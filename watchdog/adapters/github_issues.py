@@ -10,9 +10,10 @@ from urllib.parse import quote
 import httpx
 
 from watchdog import __version__
-from watchdog.http_retry import RetryPolicy, call_with_retries, is_retryable_status
-from watchdog.redact import redact, redacted_logs
-from watchdog.render_issue import (
+from watchdog.adapters.http_retry import RetryPolicy, call_with_retries, is_retryable_status
+from watchdog.adapters.log_redaction import redacted_logs
+from watchdog.core.redact import redact
+from watchdog.core.render.issue import (
     DASHBOARD_LABEL,
     DASHBOARD_MARKER,
     GITHUB_BODY_MAX_CHARS,

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from watchdog.durations import format_duration
-from watchdog.model import (
+from watchdog.core.durations import format_duration
+from watchdog.core.model import (
     KNOWN_STATES,
     Decision,
     EndpointSnapshot,
@@ -17,7 +17,7 @@ from watchdog.model import (
     RuleRef,
     UptimeSource,
 )
-from watchdog.policy import Effective, Policy, Rule
+from watchdog.core.policy import Effective, Policy, Rule
 
 # Strongest first: when several limits break, the decision is the strongest of their actions.
 _STRENGTH = {"pause": 3, "scale-to-zero": 2, "notify": 1}

@@ -1,0 +1,70 @@
+"""The environment, read once into Settings: tokens, service addresses, GitHub Actions context (shared by the CLI and
+`endpoint_session()`). Nothing else in the package reads environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+DEFAULT_ENDPOINTS_API_URL = "https://api.endpoints.huggingface.cloud/v2"
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+# Environment variables whose values are secrets: masked wherever they would appear in output.
+SECRET_ENV_VARS = ("HF_TOKEN", "SLACK_WEBHOOK_URL", "GITHUB_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+
+
+def process_environment() -> dict[str, str]:
+    """A copy of this process's environment: the one place the package reads `os.environ`."""
+    return dict(os.environ)
+
+
+def _text(env: Mapping[str, str], name: str) -> str:
+    return (env.get(name) or "").strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the watchdog takes from its environment. Build it with `Settings.from_env(env)`."""
+
+    hf_token: str = ""
+    endpoints_api_url: str = DEFAULT_ENDPOINTS_API_URL
+    hub_url: str | None = None  # HF_ENDPOINT: the Hub (whoami); None = huggingface_hub's default
+    # huggingface_hub fetches `{HF_ENDPOINT}/api/agent-harnesses` for its user agent unless telemetry is off: a
+    # cron job has no use for it, and against a fake server it is a stray request. Off unless the user set it.
+    disable_hub_telemetry: bool = True
+    slack_webhook_url: str = ""
+    github_token: str = ""
+    github_repository: str = ""
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_server_url: str = ""
+    github_run_id: str = ""
+    github_actions: bool = False  # running inside GitHub Actions (annotations on stdout)
+    step_summary_path: str = ""
+    debug: bool = False  # WATCHDOG_DEBUG: tracebacks for unexpected errors
+    secrets: tuple[str, ...] = ()  # every secret value set, for the scrubber
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        telemetry = _text(env, "HF_HUB_DISABLE_TELEMETRY").lower()
+        return cls(
+            hf_token=_text(env, "HF_TOKEN") or _text(env, "HUGGING_FACE_HUB_TOKEN"),
+            endpoints_api_url=_text(env, "WATCHDOG_ENDPOINTS_API_URL") or DEFAULT_ENDPOINTS_API_URL,
+            hub_url=_text(env, "HF_ENDPOINT") or None,
+            disable_hub_telemetry=telemetry not in ("0", "false", "no", "off") if telemetry else True,
+            slack_webhook_url=_text(env, "SLACK_WEBHOOK_URL"),
+            github_token=_text(env, "GITHUB_TOKEN"),
+            github_repository=_text(env, "GITHUB_REPOSITORY"),
+            github_api_url=_text(env, "GITHUB_API_URL") or DEFAULT_GITHUB_API_URL,
+            github_server_url=_text(env, "GITHUB_SERVER_URL"),
+            github_run_id=_text(env, "GITHUB_RUN_ID"),
+            github_actions=_text(env, "GITHUB_ACTIONS") == "true",
+            step_summary_path=_text(env, "GITHUB_STEP_SUMMARY"),
+            debug=bool(_text(env, "WATCHDOG_DEBUG")),
+            secrets=tuple(v for v in (env.get(name) for name in SECRET_ENV_VARS) if v),
+        )
+
+    @property
+    def run_url(self) -> str | None:
+        """The workflow run's page, when running in GitHub Actions."""
+        server, repo, run_id = self.github_server_url, self.github_repository, self.github_run_id
+        return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}" if server and repo and run_id else None

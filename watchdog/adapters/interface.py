@@ -1,0 +1,33 @@
+"""What the operations need from the Endpoints API adapter: the Hub protocol and its error types (no HTTP here)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Protocol
+
+from watchdog.core.measure import Signals
+
+
+class HubError(Exception):
+    """A failed Endpoints API call, with a message safe to show (no token) and the HTTP status if any."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class EndpointGone(HubError):
+    """The endpoint no longer exists (deleted between listing and acting)."""
+
+
+class Hub(Protocol):
+    """What the runner needs from the Endpoints API adapter (hub.EndpointsHub; tests may pass a fake)."""
+
+    def list_raw(self, namespace: str) -> list[Any]: ...
+    def prices(self, namespace: str) -> dict[str, float]: ...
+    def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals: ...
+    def pause(self, namespace: str, name: str) -> str: ...
+    def scale_to_zero(self, namespace: str, name: str) -> str: ...
+    def resume(self, namespace: str, name: str) -> str: ...
+    def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]: ...
+    def whoami(self) -> str: ...
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]: ...

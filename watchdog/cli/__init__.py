@@ -1,0 +1,95 @@
+"""The command line: reads the environment and the clock once, dispatches to a command, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Callable, Mapping, Sequence, TextIO
+
+from watchdog.adapters.environment import Settings, process_environment
+from watchdog.cli.context import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATIONS,
+    Context,
+    Runtime,
+    UsageError,
+    parse_now,
+)
+from watchdog.cli.parser import build_parser
+from watchdog.core.redact import Redactor
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "Runtime", "UsageError", "build_parser",
+           "main", "parse_now"]
+
+# Command → "module:function", imported on use so `--help` and `validate` load neither huggingface_hub nor httpx.
+COMMANDS: dict[str, str] = {
+    "status": "endpoint_commands:cmd_status",
+    "pause": "endpoint_commands:cmd_stop",
+    "scale-to-zero": "endpoint_commands:cmd_stop",
+    "resume": "endpoint_commands:cmd_resume",
+    "session": "endpoint_commands:cmd_session",
+    "validate": "policy_commands:cmd_validate",
+    "plan": "policy_commands:cmd_plan",
+    "check": "fleet_commands:cmd_fleet",
+    "run": "fleet_commands:cmd_fleet",
+    "pause-all": "fleet_commands:cmd_fleet",
+    "demo": "demo_command:cmd_demo",
+}
+
+
+def _command(name: str) -> Callable[[Context], int]:
+    module, _, function = COMMANDS[name].partition(":")
+    handler: Callable[[Context], int] = getattr(importlib.import_module(f"watchdog.cli.{module}"), function)
+    return handler
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    runtime: Runtime | None = None,
+) -> int:
+    """Run one command; returns the exit code (0 done, 1 failed, 2 usage/policy/credentials, 3 violations).
+
+    `env` defaults to the process environment (the only place it is read), `runtime` to the real clock, sleep and
+    Hub adapter; tests pass their own to run commands in-process.
+    """
+    env = process_environment() if env is None else dict(env)
+    runtime = runtime or Runtime()
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    settings = Settings.from_env(env)
+    redact = Redactor(settings.secrets)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    child_command = None
+    if "--" in argv and "session" in argv[: argv.index("--")]:
+        split = argv.index("--")
+        argv, child_command = argv[:split], argv[split + 1 :]
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if exit_.code in (0, None) else EXIT_USAGE
+    if child_command is not None:
+        args.cmd = child_command
+    try:
+        ctx = Context(args=args, env=env, settings=settings, now=parse_now(getattr(args, "now", None), runtime.clock),
+                      stdout=stdout, stderr=stderr, redact=redact, runtime=runtime)
+        return _command(args.command)(ctx)
+    except UsageError as error:
+        stderr.write(redact(f"watchdog: error: {error}") + "\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        stderr.write("watchdog: interrupted\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the one boundary: a clear line, never a token, exit 1
+        if settings.debug:
+            import traceback
+
+            stderr.write(redact(traceback.format_exc()))
+        stderr.write(redact(f"watchdog: unexpected error: {type(error).__name__}: {error}") + "\n")
+        return EXIT_FAILED

@@ -1,0 +1,137 @@
+"""Day-time commands on one endpoint (or all): `status`, `pause`, `scale-to-zero`, `resume` and `session`."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from watchdog.adapters.interface import EndpointGone, HubError
+from watchdog.cli.context import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Context,
+    UsageError,
+    make_hub,
+    namespaces,
+    optional_policy,
+    resolve_endpoint,
+)
+from watchdog.cli.parser import DEFAULT_STATE
+from watchdog.core.model import Decision, Evaluation
+from watchdog.core.policy import Policy
+
+
+def _one_evaluation(ctx: Context, policy: Policy | None, namespace: str, raw: Mapping[str, Any]) -> Evaluation | None:
+    from watchdog.core.evaluate import evaluate
+    from watchdog.core.measure import Signals, measure
+
+    snapshot, _ = measure(raw, namespace, Signals(), None, ctx.now)
+    return evaluate(policy, snapshot, ctx.now) if policy is not None else None
+
+
+def cmd_status(ctx: Context) -> int:
+    from watchdog.adapters.state_file import load_state
+    from watchdog.core.evaluate import evaluate_all
+    from watchdog.core.render.status import render_status
+    from watchdog.operations.sweep import collect
+
+    policy = optional_policy(ctx)
+    hub = make_hub(ctx)
+    if ctx.args.name:
+        namespace, _ = resolve_endpoint(ctx, policy, hub, ctx.args.name)
+        watched = [namespace]
+    else:
+        watched = namespaces(ctx, policy, hub)
+    fleet = collect(hub, watched, load_state(ctx.opt("state", DEFAULT_STATE)).section("endpoints"), ctx.now)
+    snapshots = fleet.snapshots
+    if ctx.args.name:
+        short = ctx.args.name.rpartition("/")[2]
+        snapshots = tuple(s for s in snapshots if s.name == short)
+    evaluations = evaluate_all(policy, snapshots, ctx.now) if policy is not None else None
+    ctx.out(render_status(snapshots, evaluations, ctx.now, fmt=ctx.opt("format", "text")))
+    for ns in fleet.namespaces:
+        if not ns.ok:
+            ctx.err(f"namespace {ns.name}: {ns.error}")
+    return EXIT_OK if all(ns.ok for ns in fleet.namespaces) else EXIT_FAILED
+
+
+def cmd_stop(ctx: Context) -> int:
+    """`pause` and `scale-to-zero` of one endpoint: idempotent, and protected endpoints need --force."""
+    verb = ctx.args.command
+    policy = optional_policy(ctx)
+    hub = make_hub(ctx)
+    namespace, raw = resolve_endpoint(ctx, policy, hub, ctx.args.name)
+    name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
+    status = raw.get("status")
+    state = status.get("state") if isinstance(status, Mapping) else None
+    done_states = {"pause": {"paused"}, "scale-to-zero": {"scaledToZero", "paused"}}[verb]
+    if state in done_states:
+        ctx.out(f"{namespace}/{name} is already {state}: nothing to do")
+        return EXIT_OK
+    evaluation = _one_evaluation(ctx, policy, namespace, raw)
+    if evaluation is None:
+        ctx.err("note: no policy file, so protection was not checked")
+    elif evaluation.decision is Decision.PROTECTED and not ctx.args.force:
+        raise UsageError(
+            f"{namespace}/{name} is protected by rule {evaluation.rule.index} \"{evaluation.rule.match}\": "
+            f"not touched (pass --force to {verb} it anyway)"
+        )
+    try:
+        new_state = hub.pause(namespace, name) if verb == "pause" else hub.scale_to_zero(namespace, name)
+    except EndpointGone:
+        ctx.out(f"{namespace}/{name} no longer exists: nothing to do")
+        return EXIT_OK
+    except HubError as error:
+        ctx.err(f"could not {verb} {namespace}/{name}: {error}")
+        return EXIT_FAILED
+    ctx.out(f"{namespace}/{name}: {state} → {new_state}. Undo: watchdog resume {name} --namespace {namespace}")
+    return EXIT_OK
+
+
+def _progress(ctx: Context) -> Callable[[float], None]:
+    """A dot per poll on a terminal; nothing in logs (CI output stays one line per state change)."""
+    if not ctx.stderr.isatty():
+        return lambda elapsed: None
+
+    def dot(elapsed: float) -> None:
+        ctx.stderr.write(".")
+        ctx.stderr.flush()
+
+    return dot
+
+
+def cmd_resume(ctx: Context) -> int:
+    from watchdog.operations.lifecycle import resume_and_wait
+
+    policy = optional_policy(ctx)
+    hub = make_hub(ctx)
+    namespace, raw = resolve_endpoint(ctx, policy, hub, ctx.args.name)
+    name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
+    if not ctx.args.wait:
+        try:
+            state = hub.resume(namespace, name)
+        except HubError as error:
+            ctx.err(f"could not resume {namespace}/{name}: {error}")
+            return EXIT_FAILED
+        ctx.out(f"{namespace}/{name}: resuming ({state}); follow with: watchdog resume {name} --namespace {namespace} --wait")
+        return EXIT_OK
+    url = resume_and_wait(hub, namespace, name, timeout=ctx.args.timeout, say=ctx.out, progress=_progress(ctx),
+                          sleep=ctx.runtime.sleep, monotonic=ctx.runtime.monotonic)
+    if url is None:
+        return EXIT_FAILED
+    ctx.out(f"export HF_ENDPOINT_URL={url}")
+    return EXIT_OK
+
+
+def cmd_session(ctx: Context) -> int:
+    from watchdog.operations.lifecycle import run_session
+
+    command = list(ctx.args.cmd)
+    if not command:
+        raise UsageError("session needs a command: watchdog session NAME -- COMMAND ...")
+    policy = optional_policy(ctx)
+    hub = make_hub(ctx)
+    namespace, raw = resolve_endpoint(ctx, policy, hub, ctx.args.name)
+    name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
+    return run_session(hub, namespace, name, command, keep_running=ctx.args.keep_running,
+                       timeout=ctx.args.timeout, say=ctx.out, env=ctx.env,
+                       sleep=ctx.runtime.sleep, monotonic=ctx.runtime.monotonic)

@@ -1,0 +1,191 @@
+"""The fleet commands, one pipeline with different endings: `check`, `run`, `run --dry-run` and `pause-all`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from watchdog.cli.context import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    Context,
+    UsageError,
+    load_policy_or_usage,
+    make_hub,
+    namespaces,
+)
+from watchdog.cli.parser import DEFAULT_STATE
+from watchdog.core.model import Report
+from watchdog.core.policy import Policy
+
+
+def emit_report(ctx: Context, report: Report, rendered_alerts: str = "") -> None:
+    """Print the report in the chosen format and write `--report` (serialised once)."""
+    from watchdog.core.render.json_report import report_to_dict
+    from watchdog.core.render.text import render_text
+
+    data = report_to_dict(report)
+    if rendered_alerts:
+        data["dry_run_alerts"] = rendered_alerts
+    fmt = ctx.opt("format", "text")
+    # Serialized once: indented JSON takes the pure-Python encoder, which is slow on a large fleet.
+    text = json.dumps(data, indent=2) if fmt == "json" or ctx.opt("report") else ""
+    if fmt == "json":
+        ctx.out(text)
+    elif fmt == "markdown":
+        from watchdog.core.render.markdown import render_report_markdown
+
+        ctx.out(render_report_markdown(report))
+    else:
+        ctx.out(render_text(report))
+        if rendered_alerts:
+            ctx.out("\n--- alerts that would be sent (dry run) ---\n" + rendered_alerts)
+    if ctx.opt("report"):
+        path = Path(ctx.opt("report"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(ctx.redact(text) + "\n", encoding="utf-8")
+
+
+def stale_run_notice(runs: Mapping[str, Any], now: datetime, run_every_seconds: int) -> str | None:
+    """A scheduled workflow can be dropped or auto-disabled silently; notice when the last success is too old."""
+    from watchdog.core.durations import format_duration
+    from watchdog.core.timestamps import parse_timestamp
+
+    last = parse_timestamp(runs.get("last_success_at"))
+    if last is None:
+        return None
+    gap = (now - last).total_seconds()
+    # Two missed slots plus slack: GitHub delays schedules under load, one late run is not news.
+    if gap > 2 * run_every_seconds + 3600:
+        return (
+            f"the previous successful run was {format_duration(gap)} ago but runs are expected every "
+            f"{format_duration(run_every_seconds)}: the schedule may have been dropped or disabled "
+            "(GitHub disables schedules after 60 days without repository activity)"
+        )
+    return None
+
+
+def cmd_fleet(ctx: Context) -> int:
+    """check, run, run --dry-run and pause-all: one pipeline with different endings."""
+    from watchdog.adapters.state_file import load_state, save_state
+    from watchdog.core.evaluate import evaluate_all
+    from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes
+    from watchdog.operations.sweep import act, collect
+
+    command = ctx.args.command
+    dry_run = bool(getattr(ctx.args, "dry_run", False))
+    policy = load_policy_or_usage(ctx)
+    hub = make_hub(ctx)
+    if command == "pause-all":
+        watched = _pause_all_namespace(ctx, policy)
+    else:
+        watched = namespaces(ctx, policy, hub)
+
+    state_path = ctx.opt("state", DEFAULT_STATE)
+    state = load_state(state_path)
+    errors: list[str] = []
+    notices: list[str] = []
+    if state.problem:
+        notices.append(state.problem)
+
+    fleet = collect(hub, watched, state.section("endpoints"), ctx.now)
+    evaluations = evaluate_all(policy, fleet.snapshots, ctx.now)
+    if command == "pause-all":
+        evaluations = pause_all_evaluations(evaluations, include_protected=ctx.args.include_protected)
+
+    if command == "check" or dry_run:
+        results = planned_outcomes(evaluations)
+    else:
+        # pause-all is the deliberate brake: the runaway-policy cap does not apply to it.
+        cap = None if command == "pause-all" else policy.max_actions_per_run
+        results, act_errors = act(hub, evaluations, max_actions=cap)
+        errors.extend(act_errors)
+
+    if command == "run" and not dry_run:
+        stale = stale_run_notice(state.section("runs"), ctx.now, policy.run_every_seconds)
+        if stale:
+            notices.append(stale)
+        if not state.existed:
+            # In Actions the state lives in a cache that GitHub evicts after 7 unused days: a missing file is
+            # either the first run or a gap long enough to matter. Either way people should know.
+            notices.append(
+                f"no state file from an earlier run at {state_path}: this is the first run, or no run has saved "
+                "state for a while (GitHub evicts caches unused for 7 days). Uptime and idle fall back to weaker "
+                "sources for this run."
+            )
+
+    report = Report(
+        generated_at=ctx.now,
+        command=command,
+        dry_run=dry_run,
+        namespaces=fleet.namespaces,
+        endpoints=results,
+        errors=tuple(errors),
+        notices=tuple(notices),
+    )
+
+    rendered = ""
+    new_state = dict(state.data)
+    if command != "check":
+        from watchdog.operations.alerts import deliver_alerts
+
+        delivery = deliver_alerts(
+            report,
+            state.section("alerts"),
+            now=ctx.now,
+            dry_run=dry_run,
+            settings=ctx.settings,
+            slack_enabled=policy.notify.slack,
+            github_enabled=policy.notify.github_issue,
+            sleep=ctx.runtime.sleep,
+        )
+        report = replace(report, alerts=tuple(delivery.results))
+        rendered = delivery.rendered if dry_run else ""
+        if not dry_run:
+            new_state["alerts"] = delivery.memory
+        new_state["endpoints"] = fleet.memory
+        runs = dict(state.section("runs"))
+        if not dry_run:
+            runs["last_run_at"] = report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if not report.failed:
+                runs["last_success_at"] = runs["last_run_at"]
+        new_state["runs"] = runs
+        save_state(state_path, new_state)
+    else:
+        _write_step_summary_for_check(ctx, report)
+
+    emit_report(ctx, report, rendered)
+    if report.failed:
+        return EXIT_FAILED
+    if command == "check" and ctx.args.fail_on_violation and any(r.evaluation.violations for r in report.endpoints):
+        return EXIT_VIOLATIONS
+    return EXIT_OK
+
+
+def _write_step_summary_for_check(ctx: Context, report: Report) -> None:
+    path = ctx.settings.step_summary_path
+    if not path:
+        return
+    from watchdog.core.render.markdown import render_report_markdown
+
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(ctx.redact(render_report_markdown(report)) + "\n")
+
+
+def _pause_all_namespace(ctx: Context, policy: Policy) -> list[str]:
+    confirm = ctx.args.confirm.strip()
+    given = ctx.opt("namespace") or []
+    if given and given != [confirm]:
+        raise UsageError(
+            f"--confirm {confirm!r} must equal the namespace being paused ({', '.join(given)}); nothing was touched"
+        )
+    watched = set(policy.namespaces) | set(given)
+    if watched and confirm not in watched:
+        raise UsageError(
+            f"--confirm {confirm!r} is not a watched namespace ({', '.join(sorted(watched))}); nothing was touched"
+        )
+    return [confirm]

@@ -1,0 +1,71 @@
+"""Commands about the policy file itself: `validate` (offline) and `plan` (what a policy change would change)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from watchdog.cli.context import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Context,
+    UsageError,
+    load_policy_or_usage,
+    make_hub,
+    namespaces,
+)
+from watchdog.cli.parser import DEFAULT_POLICIES, DEFAULT_STATE
+
+
+def cmd_validate(ctx: Context) -> int:
+    from watchdog.adapters.policy_file import load_policy
+    from watchdog.core.policy import PolicyError, format_issue, github_annotation
+
+    path = ctx.args.path or ctx.opt("policies", DEFAULT_POLICIES)
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        for issue in error.issues:
+            ctx.err(format_issue(issue))
+            if ctx.settings.github_actions:
+                # Workflow commands go to stdout; GitHub turns them into annotations on the PR's lines.
+                ctx.out(github_annotation(issue))
+        ctx.err(f"{path}: {len(error.issues)} error(s); nothing was changed")
+        return EXIT_USAGE
+    ctx.out(f"{path}: OK ({len(policy.rules)} rule(s), version {policy.version})")
+    return EXIT_OK
+
+
+def cmd_plan(ctx: Context) -> int:
+    from watchdog.core.plan import plan_diff, render_plan_markdown
+    from watchdog.core.render.json_report import snapshots_from_report
+
+    new_path = ctx.opt("policies", DEFAULT_POLICIES)
+    new_policy = load_policy_or_usage(ctx, new_path)
+    old_policy = load_policy_or_usage(ctx, ctx.args.base)
+    if ctx.args.from_report:
+        try:
+            data = json.loads(Path(ctx.args.from_report).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise UsageError(f"--from-report {ctx.args.from_report}: cannot read a JSON report ({error})") from None
+        snapshots = snapshots_from_report(data)
+        namespaces_ok = True
+    else:
+        from watchdog.adapters.state_file import load_state
+        from watchdog.operations.sweep import collect
+
+        hub = make_hub(ctx)
+        memory = load_state(ctx.opt("state", DEFAULT_STATE)).section("endpoints")
+        fleet = collect(hub, namespaces(ctx, new_policy, hub), memory, ctx.now)
+        snapshots = fleet.snapshots
+        namespaces_ok = all(ns.ok for ns in fleet.namespaces)
+        for ns in fleet.namespaces:
+            if not ns.ok:
+                ctx.err(f"namespace {ns.name}: {ns.error}")
+    diff = plan_diff(old_policy, new_policy, snapshots, ctx.now)
+    markdown = render_plan_markdown(diff, ctx.args.base, new_path)
+    ctx.out(markdown)
+    if ctx.opt("report"):
+        Path(ctx.opt("report")).write_text(ctx.redact(markdown), encoding="utf-8")
+    return EXIT_OK if namespaces_ok else EXIT_FAILED
