@@ -195,9 +195,11 @@ CASES = [
      set()),
     ("cost-replicas-count", snap("cost-x", up=5, price_per_replica_hour=5.0, ready_replicas=2, target_replicas=2), NOW,
      P, 16, "stretch cost $50.00 > max_cost $40", set()),
-    ("cost-price-unknown", snap("cost-x", up=30), NOW, K, 16, "within limits", {"cost-unknown"}),
-    ("cost-uptime-unknown", snap("cost-x", up=None, price_per_replica_hour=5.0), NOW, K, 16, "within limits",
-     {"cost-unknown"}),
+    # Unknown cost is never a silent pass (issue 10): a notify-level finding, never a pause.
+    ("cost-price-unknown", snap("cost-x", up=30), NOW, N, 16,
+     "stretch cost unknown (no price for instance", {"cost-unknown"}),
+    ("cost-uptime-unknown", snap("cost-x", up=None, price_per_replica_hour=5.0), NOW, N, 16,
+     "stretch cost unknown (uptime unknown): max_cost $40 cannot be checked", {"cost-unknown"}),
     # --- config hygiene: notify by default, act only when the rule names an action, only while billing
     ("config-max-replicas-notifies", snap("g", tags=("gpu-heavy",), max_replicas=4, min_replicas=0,
                                           scale_to_zero_timeout_minutes=15), NOW, N, 9,
@@ -310,6 +312,6 @@ def test_evaluate_all_keeps_order():
 
 
 def test_core_imports_no_network_libraries():
-    code = ("import watchdog.core.policy, watchdog.core.evaluate, watchdog.core.plan, watchdog.core.policy.schedule, sys; "
+    code = ("import watchdog.core.policy, watchdog.core.evaluate, watchdog.core.plan, watchdog.core.schedule, sys; "
             "assert 'huggingface_hub' not in sys.modules and 'httpx' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -16,7 +16,8 @@ from watchdog.core.events import (
     remember,
     with_channel,
 )
-from watchdog.core.model import Decision, Finding, NamespaceResult, Notice, Outcome
+from watchdog.core.rules import Check
+from watchdog.core.model import Action, Decision, Finding, NamespaceResult, Notice, NoticeKind, Outcome
 
 
 def kinds(events) -> list[str]:
@@ -36,10 +37,10 @@ def test_each_condition_becomes_one_event_of_its_kind() -> None:
         endpoint_result("b-scaled", decision=Decision.SCALE_TO_ZERO, outcome=Outcome.SCALED_TO_ZERO),
         endpoint_result("c-failed", outcome=Outcome.FAILED, error="HTTP 500 from pause"),
         endpoint_result("d-notify", decision=Decision.NOTIFY, outcome=Outcome.NOTIFIED),
-        kept("e-warn", warnings=(Finding("max_idle", "2h", "1h40m", "idle 1h40m, max_idle 2h in 20m"),)),
-        kept("f-exempt", notices=(Notice("exemption-expiring", "exemption ends 2026-11-24"),)),
-        kept("g-unknown", notices=(Notice("idle-unknown", "no idle signal; on_unknown_idle: notify"),
-                                   Notice("uptime-weak", "only updatedAt"))),
+        kept("e-warn", warnings=(Finding(Check.MAX_IDLE, "2h", "1h40m", "idle 1h40m, max_idle 2h in 20m"),)),
+        kept("f-exempt", notices=(Notice(NoticeKind.EXEMPTION_EXPIRING, "exemption ends 2026-11-24"),)),
+        kept("g-unknown", notices=(Notice(NoticeKind.IDLE_UNKNOWN, "no idle signal; on_unknown_idle: notify"),
+                                   Notice(NoticeKind.UPTIME_WEAK, "only updatedAt"))),
         kept("h-quiet"),
         namespaces=(NamespaceResult("acme-ml", True, endpoints=8), NamespaceResult("bob", False, "401 Unauthorized")),
         errors=("action cap hit: 20 pauses max per run",),

@@ -93,7 +93,7 @@ def test_rule_moves_schedule_and_policy_settings_are_reported():
 def test_effective_limits_render_people_units():
     policy = parse_policy(OLD, "old.yaml")
     limits = effective_limits(policy, FLEET[4])
-    assert (limits.rule, limits.max_cost, limits.max_uptime, limits.action) == (
+    assert (limits.rule, limits["max_cost"], limits["max_uptime"], limits["action"]) == (
         'rule 3 "tag=benchmark"', "$40", "12h", "pause")
 
 

@@ -31,9 +31,9 @@ def test_shipped_policy_validates_and_shows_every_feature():
     assert "namespace=acme-ml name=mert-*" in texts and "tag=benchmark" in texts
     bench = next(r for r in policy.rules if r.match.text == "tag=benchmark")
     assert bench.exempt_until is not None and bench.reason
-    assert bench.settings.max_cost and bench.settings.max_replicas and bench.settings.require_scale_to_zero
-    assert any(r.settings.action == "scale-to-zero" and r.settings.max_idle for r in policy.rules)
-    assert any(r.settings.schedule and r.settings.schedule.crosses_midnight for r in policy.rules)
+    assert bench.settings.values.get("max_cost") and bench.settings.values.get("max_replicas") and bench.settings.values.get("require_scale_to_zero")
+    assert any(r.settings.values.get("action") == "scale-to-zero" and r.settings.values.get("max_idle") for r in policy.rules)
+    assert any(r.settings.values.get("schedule") and r.settings.values.get("schedule").crosses_midnight for r in policy.rules)
     assert any(r.settings.cleared for r in policy.rules)
 
 
@@ -45,7 +45,7 @@ def test_minimal_policy_gets_documented_defaults():
     assert policy.run_every_seconds == 24 * 3600
     assert policy.notify == NotifySettings(None, None)
     effective = policy.effective(None)
-    assert (effective.action, effective.on_unknown_idle, effective.max_uptime) == ("pause", "notify", None)
+    assert (effective["action"], effective["on_unknown_idle"], effective["max_uptime"]) == ("pause", "notify", None)
 
 
 def test_rule_overrides_only_what_it_sets_and_null_clears_a_default():
@@ -57,7 +57,7 @@ def test_rule_overrides_only_what_it_sets_and_null_clears_a_default():
         "p.yaml",
     )
     effective = policy.effective(policy.rules[0])
-    assert (effective.max_uptime, effective.max_idle, effective.action, effective.warn_before) == (
+    assert (effective["max_uptime"], effective["max_idle"], effective["action"], effective["warn_before"]) == (
         86400, None, "notify", 3600)
     # Config checks only act on the rule's own action, never on the one inherited from defaults.
     assert effective.config_action == "notify"
@@ -70,7 +70,7 @@ def test_config_action_comes_from_the_rule_only():
         "p.yaml",
     )
     assert [policy.effective(r).config_action for r in policy.rules] == ["notify", "scale-to-zero"]
-    assert [policy.effective(r).action for r in policy.rules] == ["pause", "scale-to-zero"]
+    assert [policy.effective(r)["action"] for r in policy.rules] == ["pause", "scale-to-zero"]
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_dates_quoted_or_not_and_exemption_end_uses_schedule_zone():
 
 def test_schedule_inherits_policy_timezone():
     policy = parse_policy("version: 1\ntimezone: Asia/Tokyo\ndefaults:\n  schedule: {days: mon-fri}\n", "p.yaml")
-    assert policy.defaults.schedule.timezone == "Asia/Tokyo"
+    assert policy.defaults.values["schedule"].timezone == "Asia/Tokyo"
 
 
 def test_yaml_1_1_pitfalls_are_handled():

@@ -12,7 +12,7 @@ from watchdog.core.evaluate import evaluate
 from watchdog.core.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
 from watchdog.core.policy import PolicyError, parse_policy
 from watchdog.core.policy.model import RULE_KEYS, TOP_KEYS
-from watchdog.core.policy.schedule import parse_schedule
+from watchdog.core.schedule import parse_schedule
 
 QUICK = settings(max_examples=200, deadline=None)
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from watchdog.core.policy.schedule import (
+from watchdog.core.schedule import (
     Schedule,
     ScheduleError,
     load_zone,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 
-from watchdog.core.model import Decision, EndpointResult, Outcome, Report
+from watchdog.core.model import Decision, EndpointResult, Evaluation, NoticeKind, Outcome, Report
 
 MEMORY_VERSION = 1
 # A failure whose subject is no longer observed (namespace dropped from the policy) can never be seen to
@@ -16,25 +17,30 @@ FORGET_UNOBSERVED_AFTER = timedelta(days=30)
 # Hard cap per channel; the oldest announcements go first.
 MAX_REMEMBERED = 2000
 
-# Kinds, in the order digests list them: failures first, then what was done, then what to watch.
-KIND_ORDER = (
-    "namespace-error",
-    "action-failed",
-    "unmeasurable",
-    "run-error",
-    "paused",
-    "scaled-to-zero",
-    "would-pause",
-    "would-scale-to-zero",
-    "violation",
-    "limit-approaching",
-    "exemption-expiring",
-    "idle-unknown",
-    "run-notice",
-    "recovered",
-)
-FAILURE_KINDS = frozenset({"namespace-error", "action-failed", "unmeasurable"})
-ACTION_KINDS = frozenset({"paused", "scaled-to-zero", "would-pause", "would-scale-to-zero"})
+class EventKind(enum.StrEnum):
+    """What an event is about; the definition order is the order digests list them: failures first, then what was
+    done, then what to watch."""
+
+    NAMESPACE_ERROR = "namespace-error"
+    ACTION_FAILED = "action-failed"
+    UNMEASURABLE = "unmeasurable"
+    RUN_ERROR = "run-error"
+    PAUSED = "paused"
+    SCALED_TO_ZERO = "scaled-to-zero"
+    WOULD_PAUSE = "would-pause"
+    WOULD_SCALE_TO_ZERO = "would-scale-to-zero"
+    VIOLATION = "violation"
+    LIMIT_APPROACHING = "limit-approaching"
+    EXEMPTION_EXPIRING = "exemption-expiring"
+    IDLE_UNKNOWN = "idle-unknown"
+    RUN_NOTICE = "run-notice"
+    RECOVERED = "recovered"
+
+
+KIND_ORDER = tuple(EventKind)
+FAILURE_KINDS = frozenset({EventKind.NAMESPACE_ERROR, EventKind.ACTION_FAILED, EventKind.UNMEASURABLE})
+ACTION_KINDS = frozenset({EventKind.PAUSED, EventKind.SCALED_TO_ZERO, EventKind.WOULD_PAUSE,
+                          EventKind.WOULD_SCALE_TO_ZERO})
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class Event:
     """One thing people should hear about once. `key` is stable across runs for as long as it stays true."""
 
     key: str
-    kind: str  # one of KIND_ORDER
+    kind: EventKind
     title: str  # one line, e.g. "Paused acme-ml/mert-spike6"
     detail: str  # the why, e.g. the evaluator's reason or the error text
     # `endpoint:ns/name`, `namespace:ns` or `run`: lets a remembered failure be declared recovered only
@@ -78,6 +84,11 @@ def _undo(result: EndpointResult) -> str:
     return f"watchdog resume {ep.name} --namespace {ep.namespace}"
 
 
+def _violation_title(ev: Evaluation) -> str:
+    # A limit that could not be measured (unknown price, unknown idle) is not "over": say what it is.
+    return "Cannot check limit" if all(f.observed == "unknown" for f in ev.violations) else "Over limit"
+
+
 def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
     ep = result.endpoint
     ev = result.evaluation
@@ -95,13 +106,13 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
     stretch = _stretch_id(result)
     events: list[Event] = []
     acted = {
-        Outcome.PAUSED: ("paused", "Paused"),
-        Outcome.SCALED_TO_ZERO: ("scaled-to-zero", "Scaled to zero"),
-        Outcome.WOULD_PAUSE: ("would-pause", "Would pause"),
-        Outcome.WOULD_SCALE_TO_ZERO: ("would-scale-to-zero", "Would scale to zero"),
+        Outcome.PAUSED: (EventKind.PAUSED, "Paused"),
+        Outcome.SCALED_TO_ZERO: (EventKind.SCALED_TO_ZERO, "Scaled to zero"),
+        Outcome.WOULD_PAUSE: (EventKind.WOULD_PAUSE, "Would pause"),
+        Outcome.WOULD_SCALE_TO_ZERO: (EventKind.WOULD_SCALE_TO_ZERO, "Would scale to zero"),
     }
     if ep.unmeasurable:
-        events.append(Event(key=f"unmeasurable:{ident}", kind="unmeasurable",
+        events.append(Event(key=f"unmeasurable:{ident}", kind=EventKind.UNMEASURABLE,
                             title=f"Could not measure {ident}", detail=ep.unmeasurable, **common))
     if result.outcome in acted:
         kind, verb = acted[result.outcome]
@@ -110,7 +121,7 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
                             detail=ev.reason, undo=_undo(result), **common))
     elif result.outcome is Outcome.FAILED:
         detail = f"{ev.reason}; error: {result.error}" if result.error else ev.reason
-        events.append(Event(key=f"action-failed:{ident}:{ev.decision.value}", kind="action-failed",
+        events.append(Event(key=f"action-failed:{ident}:{ev.decision.value}", kind=EventKind.ACTION_FAILED,
                             title=f"Failed to {ev.decision.value} {ident}", detail=detail, **common))
     elif ev.violations and (
         ev.decision is Decision.NOTIFY
@@ -118,17 +129,17 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
     ):
         # Notify-only rules, and pause/scale decisions the run did not carry out (e.g. the action cap).
         checks = ",".join(sorted({f.check for f in ev.violations}))
-        events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind="violation",
-                            title=f"Over limit: {ident}", detail=ev.reason, **common))
+        events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind=EventKind.VIOLATION,
+                            title=f"{_violation_title(ev)}: {ident}", detail=ev.reason, **common))
     for warning in ev.warnings:
-        events.append(Event(key=f"limit-approaching:{ident}:{warning.check}:{stretch}", kind="limit-approaching",
+        events.append(Event(key=f"limit-approaching:{ident}:{warning.check}:{stretch}", kind=EventKind.LIMIT_APPROACHING,
                             title=f"Limit approaching: {ident}", detail=warning.reason, **common))
     for notice in ev.notices:
-        if notice.kind == "exemption-expiring":
-            events.append(Event(key=f"exemption-expiring:{ident}", kind="exemption-expiring",
+        if notice.kind is NoticeKind.EXEMPTION_EXPIRING:
+            events.append(Event(key=f"exemption-expiring:{ident}", kind=EventKind.EXEMPTION_EXPIRING,
                                 title=f"Exemption expiring: {ident}", detail=notice.message, **common))
-        elif notice.kind == "idle-unknown":
-            events.append(Event(key=f"idle-unknown:{ident}:{stretch}", kind="idle-unknown",
+        elif notice.kind is NoticeKind.IDLE_UNKNOWN:
+            events.append(Event(key=f"idle-unknown:{ident}:{stretch}", kind=EventKind.IDLE_UNKNOWN,
                                 title=f"Idle time unknown: {ident}", detail=notice.message, **common))
     return events
 
@@ -138,17 +149,17 @@ def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
     events: list[Event] = []
     for ns in report.namespaces:
         if not ns.ok:
-            events.append(Event(key=f"namespace-error:{ns.name}", kind="namespace-error",
+            events.append(Event(key=f"namespace-error:{ns.name}", kind=EventKind.NAMESPACE_ERROR,
                                 title=f"Could not list namespace {ns.name}", detail=ns.error or "unknown error",
                                 subject=f"namespace:{ns.name}", namespace=ns.name))
     for result in report.endpoints:
         events.extend(_endpoint_events(result, now))
     for error in report.errors:
-        events.append(Event(key=f"run-error:{_stable_hash(error)}", kind="run-error", title="Watchdog error",
+        events.append(Event(key=f"run-error:{_stable_hash(error)}", kind=EventKind.RUN_ERROR, title="Watchdog error",
                             detail=error, subject="run"))
     for notice in report.notices:
         text = str(notice)
-        events.append(Event(key=f"run-notice:{_stable_hash(text)}", kind="run-notice", title="Watchdog notice",
+        events.append(Event(key=f"run-notice:{_stable_hash(text)}", kind=EventKind.RUN_NOTICE, title="Watchdog notice",
                             detail=text, subject="run"))
     # One event per key: two identical run errors are one piece of news.
     unique = {e.key: e for e in events}
@@ -157,7 +168,7 @@ def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
 
 def sort_key(event: Event) -> tuple[int, str]:
     """Digest order: by kind (failures first), then by key."""
-    return (KIND_ORDER.index(event.kind), event.key)
+    return (KIND_ORDER.index(EventKind(event.kind)), event.key)
 
 
 def channel_memory(memory: Mapping | None, channel: str) -> dict[str, dict]:
@@ -195,7 +206,7 @@ def news(channel_remembered: Mapping[str, Mapping], current: Iterable[Event], re
             continue
         if not entry.get("failure") or key in current_keys or not _observed(str(entry.get("subject", "")), report):
             continue
-        fresh.append(Event(key=f"recovered:{key}", kind="recovered", title=f"Recovered: {entry.get('title', key)}",
+        fresh.append(Event(key=f"recovered:{key}", kind=EventKind.RECOVERED, title=f"Recovered: {entry.get('title', key)}",
                            detail="no longer failing in this run", subject=str(entry.get("subject", "run")),
                            namespace=entry.get("namespace"), name=entry.get("name")))
     return tuple(sorted(fresh, key=sort_key))
@@ -215,7 +226,11 @@ def _pending_event(entry: Mapping) -> Event | None:
     stored = entry.get("event")
     if not isinstance(stored, Mapping) or not {"key", "kind", "title", "detail", "subject"} <= set(stored):
         return None
-    return Event(**{k: v for k, v in stored.items() if k in _EVENT_FIELDS})
+    try:
+        kind = EventKind(stored["kind"])
+    except ValueError:  # written by another version of the watchdog: not ours to replay
+        return None
+    return Event(**{**{k: v for k, v in stored.items() if k in _EVENT_FIELDS}, "kind": kind})
 
 
 def _since(entry: Mapping) -> datetime | None:
@@ -251,7 +266,7 @@ def remember(
             kept[event.key] = _entry(event, now)
     if not delivered:
         for event in undelivered:
-            if event.kind != "recovered":
+            if event.kind is not EventKind.RECOVERED:
                 kept[event.key] = {**_entry(event, now), **channel_remembered.get(event.key, {}),
                                    "pending": True, "event": asdict(event)}
     for key, entry in channel_remembered.items():

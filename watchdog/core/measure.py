@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Mapping
 
-from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, EndpointState, IdleSource, UptimeSource
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 # One sample line of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`.
@@ -54,6 +54,11 @@ class Signals:
     notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
 
 
+def _state(value: Any) -> EndpointState | str:
+    text = str(value or "unknown")
+    return EndpointState(text) if text in KNOWN_STATES else text
+
+
 def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -69,7 +74,7 @@ def describe_raw(raw: Mapping[str, Any], namespace: str) -> EndpointSnapshot:
     return EndpointSnapshot(
         namespace=namespace,
         name=str(raw.get("name") or "?"),
-        state=str(status.get("state") or "unknown"),
+        state=_state(status.get("state")),
         repository=model.get("repository"),
         revision=model.get("revision"),
         task=model.get("task"),

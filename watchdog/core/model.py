@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
+
+class EndpointState(enum.StrEnum):
+    """The states the API documents (`status.state`); anything else is unknown and never acted on."""
+
+    PENDING = "pending"
+    INITIALIZING = "initializing"
+    UPDATING = "updating"
+    RUNNING = "running"
+    PAUSED = "paused"
+    SCALED_TO_ZERO = "scaledToZero"
+    FAILED = "failed"
+    UPDATE_FAILED = "updateFailed"
+
+
 # Endpoints bill per minute while in these states, used or not (reference: billing section).
-BILLABLE_STATES = frozenset({"pending", "initializing", "updating", "running"})
-# States the API documents; anything else is reported as unknown and never acted on.
-KNOWN_STATES = BILLABLE_STATES | {"paused", "scaledToZero", "failed", "updateFailed"}
+BILLABLE_STATES: frozenset[str] = frozenset(
+    {EndpointState.PENDING, EndpointState.INITIALIZING, EndpointState.UPDATING, EndpointState.RUNNING}
+)
+KNOWN_STATES: frozenset[str] = frozenset(EndpointState)
 
 
-class UptimeSource(str, enum.Enum):
+class UptimeSource(enum.StrEnum):
     """Where `running_since` came from, strongest first."""
 
     REPLICA = "replica"  # earliest live replica `startedAt`
@@ -22,7 +37,7 @@ class UptimeSource(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-class IdleSource(str, enum.Enum):
+class IdleSource(enum.StrEnum):
     """Where `last_activity` came from."""
 
     LAST_USED_AT = "last_used_at"  # `status.lastUsedAt`, when the API sends it
@@ -30,7 +45,15 @@ class IdleSource(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-class Decision(str, enum.Enum):
+class Action(enum.StrEnum):
+    """What a broken limit asks for (the policy's `action`), strongest first."""
+
+    PAUSE = "pause"
+    SCALE_TO_ZERO = "scale-to-zero"
+    NOTIFY = "notify"
+
+
+class Decision(enum.StrEnum):
     """What the policy says should happen to an endpoint now."""
 
     KEEP = "keep"
@@ -41,7 +64,7 @@ class Decision(str, enum.Enum):
     EXEMPT = "exempt"
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """What the run actually did about the decision."""
 
     NONE = "none"
@@ -60,7 +83,7 @@ class EndpointSnapshot:
 
     namespace: str
     name: str
-    state: str
+    state: EndpointState | str  # a documented state, or the API's text for one the watchdog does not know
     repository: str | None = None
     revision: str | None = None
     task: str | None = None
@@ -148,18 +171,32 @@ class RuleRef:
 class Finding:
     """A limit broken (a violation) or about to be (a warning), with the one-line reason people read."""
 
-    check: str  # "max_uptime", "max_idle", "schedule", "max_cost", "max_replicas", "require_scale_to_zero", ...
+    check: enum.StrEnum  # the rule key, a member of `watchdog.core.rules.Check` (one per registered rule)
     limit: str  # as written in the policy, e.g. "8h"
     observed: str  # e.g. "9h12m"
     reason: str  # e.g. 'running 9h12m > max_uptime 8h (rule 2 "mert-*")'
-    action: str = "notify"  # what this finding alone asks for: pause | scale-to-zero | notify
+    action: Action = Action.NOTIFY  # what this finding alone asks for
+
+
+class NoticeKind(enum.StrEnum):
+    """What a Notice is about."""
+
+    UNMEASURABLE = "unmeasurable"
+    UNKNOWN_STATE = "unknown-state"
+    QUOTA_HELD = "quota-held"  # scaled to zero: not billing, still holding GPU quota
+    UPTIME_UNKNOWN = "uptime-unknown"
+    UPTIME_WEAK = "uptime-weak"
+    IDLE_UNKNOWN = "idle-unknown"
+    COST_UNKNOWN = "cost-unknown"
+    EXEMPTION_EXPIRING = "exemption-expiring"
+    EXEMPTION_EXPIRED = "exemption-expired"
 
 
 @dataclass(frozen=True)
 class Notice:
     """Something people should know that is not a violation: unknown idle, exemption expiring, weak uptime."""
 
-    kind: str  # "idle-unknown", "uptime-weak", "exemption-expiring", "exemption-active", "unmeasurable", ...
+    kind: NoticeKind
     message: str
 
 
@@ -200,12 +237,29 @@ class NamespaceResult:
     endpoints: int = 0
 
 
+class AlertChannel(enum.StrEnum):
+    """Where alerts go."""
+
+    SLACK = "slack"
+    GITHUB = "github"
+    STEP_SUMMARY = "step-summary"
+
+
+class AlertStatus(enum.StrEnum):
+    """What happened to one channel's alert in one run."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    DRY_RUN = "dry-run"
+
+
 @dataclass(frozen=True)
 class AlertResult:
     """Delivery status of one alert channel for this run."""
 
-    channel: str  # "slack" | "github" | "step-summary"
-    status: str  # "sent" | "skipped" | "failed" | "dry-run"
+    channel: AlertChannel
+    status: AlertStatus
     error: str | None = None
     detail: str | None = None
 
@@ -230,6 +284,6 @@ class Report:
             any(not ns.ok for ns in self.namespaces)
             or any(r.outcome is Outcome.FAILED for r in self.endpoints)
             or any(r.endpoint.unmeasurable for r in self.endpoints)
-            or any(a.status == "failed" for a in self.alerts)
+            or any(a.status == AlertStatus.FAILED for a in self.alerts)
             or bool(self.errors)
         )

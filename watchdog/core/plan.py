@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from watchdog.core.durations import format_duration
 from watchdog.core.evaluate import evaluate, rule_ref
 from watchdog.core.model import EndpointSnapshot, Evaluation
 from watchdog.core.policy import Policy
+from watchdog.core.rules import REGISTRY
 
 
 @dataclass(frozen=True)
@@ -18,28 +19,18 @@ class EffectiveLimits:
 
     rule: str  # `rule 2 "mert-*"` or `defaults`
     protected: bool
-    action: str
-    max_uptime: str | None
-    max_idle: str | None
-    on_unknown_idle: str
-    warn_before: str | None
-    schedule: str | None
-    max_cost: str | None
-    max_replicas: int | None
-    require_scale_to_zero: bool
-    trust_updated_at: bool
     exempt_until: str | None
-    owner: str | None
+    settings: tuple[tuple[str, str | None], ...]  # (rule key, shown value) in registry order
+
+    def __getitem__(self, key: str) -> str | None:
+        return dict(self.settings)[key]
 
     def changes_from(self, old: EffectiveLimits) -> tuple[str, ...]:
-        """`max_uptime 8h → 4h` for each field that differs, in a fixed order."""
-        out = []
-        for f in fields(self):
-            before, after = getattr(old, f.name), getattr(self, f.name)
-            if before != after:
-                label = "" if f.name == "rule" else f"{f.name} "
-                out.append(f"{label}{_show(before)} → {_show(after)}")
-        return tuple(out)
+        """`max_uptime 8h → 4h` for each setting that differs, in a fixed order."""
+        pairs = [("", old.rule, self.rule), ("protected ", _show(old.protected), _show(self.protected))]
+        pairs += [(f"{key} ", before, after) for (key, before), (_, after) in zip(old.settings, self.settings)]
+        pairs.append(("exempt_until ", old.exempt_until, self.exempt_until))
+        return tuple(f"{label}{_show(before)} → {_show(after)}" for label, before, after in pairs if before != after)
 
 
 def _show(value: object) -> str:
@@ -55,24 +46,11 @@ def effective_limits(policy: Policy, snapshot: EndpointSnapshot) -> EffectiveLim
     rule = policy.rule_for(snapshot)
     ref = rule_ref(rule)
     eff = policy.effective(rule)
-    cost = None
-    if eff.max_cost is not None:
-        cost = f"${eff.max_cost:,.0f}" if eff.max_cost == int(eff.max_cost) else f"${eff.max_cost:,.2f}"
     return EffectiveLimits(
         rule=f'rule {ref.index} "{ref.match}"' if ref.index else "defaults",
         protected=bool(rule and rule.protected),
-        action=eff.action,
-        max_uptime=format_duration(eff.max_uptime) if eff.max_uptime else None,
-        max_idle=format_duration(eff.max_idle) if eff.max_idle else None,
-        on_unknown_idle=eff.on_unknown_idle,
-        warn_before=format_duration(eff.warn_before) if eff.warn_before else None,
-        schedule=eff.schedule.text if eff.schedule else None,
-        max_cost=cost,
-        max_replicas=eff.max_replicas,
-        require_scale_to_zero=eff.require_scale_to_zero,
-        trust_updated_at=eff.trust_updated_at,
         exempt_until=rule.exempt_until.isoformat() if rule and rule.exempt_until else None,
-        owner=eff.owner,
+        settings=tuple((s.key, s.describe(eff[s.key])) for s in REGISTRY.settings),
     )
 
 

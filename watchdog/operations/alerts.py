@@ -24,7 +24,7 @@ from watchdog.core.events import (
 from watchdog.adapters.environment import Settings
 from watchdog.adapters.github_issues import DashboardSync, GitHubError, GitHubIssues, sync_dashboard
 from watchdog.core.redact import redact
-from watchdog.core.model import AlertResult, Report
+from watchdog.core.model import AlertChannel, AlertResult, AlertStatus, Report
 from watchdog.core.render.issue import DASHBOARD_TITLE, dashboard_body, news_comment
 from watchdog.core.render.markdown import render_step_summary
 from watchdog.core.render.slack import build_slack_payload
@@ -32,9 +32,9 @@ from watchdog.adapters.slack_webhook import SlackError, post_webhook
 
 log = logging.getLogger(__name__)
 
-SLACK = "slack"
-GITHUB = "github"
-STEP_SUMMARY = "step-summary"
+SLACK = AlertChannel.SLACK
+GITHUB = AlertChannel.GITHUB
+STEP_SUMMARY = AlertChannel.STEP_SUMMARY
 
 
 @dataclass(frozen=True)
@@ -49,19 +49,19 @@ class AlertDelivery:
 
 @dataclass(frozen=True)
 class _Channel:
-    name: str
+    name: AlertChannel
     active: bool  # configured and enabled: would send
     result: AlertResult | None  # set when the channel is not active (skipped / misconfigured)
 
 
-def _channel(name: str, enabled: bool | None, missing: list[str], setting: str) -> _Channel:
+def _channel(name: AlertChannel, enabled: bool | None, missing: list[str], setting: str) -> _Channel:
     if enabled is False:
-        return _Channel(name, False, AlertResult(name, "skipped", detail=f"disabled in policies.yaml ({setting}: false)"))
+        return _Channel(name, False, AlertResult(name, AlertStatus.SKIPPED, detail=f"disabled in policies.yaml ({setting}: false)"))
     if missing:
         need = " and ".join(missing)
         if enabled is True:
-            return _Channel(name, False, AlertResult(name, "failed", error=f"{setting} is true but {need} not set"))
-        return _Channel(name, False, AlertResult(name, "skipped", detail=f"not configured: {need} not set"))
+            return _Channel(name, False, AlertResult(name, AlertStatus.FAILED, error=f"{setting} is true but {need} not set"))
+        return _Channel(name, False, AlertResult(name, AlertStatus.SKIPPED, detail=f"not configured: {need} not set"))
     return _Channel(name, True, None)
 
 
@@ -117,7 +117,7 @@ def deliver_alerts(
     if dry_run:
         would = f"would comment with {_plural(len(gh_news), 'new event')}" if gh_news else "nothing new: would only refresh the body"
         note = "" if github.active else f"; not sent in a real run ({(github.result.error or github.result.detail)})"  # type: ignore[union-attr]
-        results.append(AlertResult(GITHUB, "dry-run", detail=would + note))
+        results.append(AlertResult(GITHUB, AlertStatus.DRY_RUN, detail=would + note))
     elif not github.active:
         results.append(github.result)  # type: ignore[arg-type]
     else:
@@ -144,16 +144,16 @@ def deliver_alerts(
     if dry_run:
         would = f"would send 1 message with {_plural(len(slack_news), 'new event')}" if slack_news else "nothing new: would send nothing"
         note = "" if slack.active else f"; not sent in a real run ({(slack.result.error or slack.result.detail)})"  # type: ignore[union-attr]
-        results.append(AlertResult(SLACK, "dry-run", detail=would + note))
+        results.append(AlertResult(SLACK, AlertStatus.DRY_RUN, detail=would + note))
     elif not slack.active:
         results.append(slack.result)  # type: ignore[arg-type]
     elif not slack_news:
-        results.append(AlertResult(SLACK, "skipped", detail="nothing new since the last message"))
+        results.append(AlertResult(SLACK, AlertStatus.SKIPPED, detail="nothing new since the last message"))
         new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
     else:
         try:
             delivery = post_webhook(webhook, payload, client=http_client, sleep=sleep)
-            results.append(AlertResult(SLACK, "sent", detail=f"1 message, {_plural(len(slack_news), 'new event')}"
+            results.append(AlertResult(SLACK, AlertStatus.SENT, detail=f"1 message, {_plural(len(slack_news), 'new event')}"
                                        f" ({_plural(delivery.attempts, 'attempt')})"))
             new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
         except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
@@ -172,11 +172,11 @@ def deliver_alerts(
         try:
             with open(summary_path, "a", encoding="utf-8") as handle:
                 handle.write(redact(summary, secrets))
-            results.append(AlertResult(STEP_SUMMARY, "sent", detail=f"{len(summary.encode('utf-8'))} bytes appended"))
+            results.append(AlertResult(STEP_SUMMARY, AlertStatus.SENT, detail=f"{len(summary.encode('utf-8'))} bytes appended"))
         except OSError as exc:
-            results.append(AlertResult(STEP_SUMMARY, "failed", error=f"could not append to GITHUB_STEP_SUMMARY ({exc.strerror})"))
+            results.append(AlertResult(STEP_SUMMARY, AlertStatus.FAILED, error=f"could not append to GITHUB_STEP_SUMMARY ({exc.strerror})"))
     else:
-        results.append(AlertResult(STEP_SUMMARY, "skipped", detail="not configured: GITHUB_STEP_SUMMARY not set"))
+        results.append(AlertResult(STEP_SUMMARY, AlertStatus.SKIPPED, detail="not configured: GITHUB_STEP_SUMMARY not set"))
 
     final_memory = dict(memory) if dry_run and isinstance(memory, Mapping) else ({} if dry_run else new_memory)
     return AlertDelivery(results=tuple(results), memory=final_memory, rendered=text, events=events)
@@ -184,7 +184,7 @@ def deliver_alerts(
 
 def _github_result(sync: DashboardSync, news_count: int) -> AlertResult:
     if sync.skipped:
-        return AlertResult(GITHUB, "skipped", detail=f"nothing new ({sync.skipped})")
+        return AlertResult(GITHUB, AlertStatus.SKIPPED, detail=f"nothing new ({sync.skipped})")
     done = []
     if sync.created:
         done.append(f"created issue #{sync.number}")
@@ -197,8 +197,8 @@ def _github_result(sync: DashboardSync, news_count: int) -> AlertResult:
     if sync.closed_duplicates:
         done.append("closed duplicates " + ", ".join(f"#{n}" for n in sync.closed_duplicates))
     if not sync.commented:
-        return AlertResult(GITHUB, "skipped", detail="nothing new; " + "; ".join(done))
-    return AlertResult(GITHUB, "sent", detail="; ".join(done))
+        return AlertResult(GITHUB, AlertStatus.SKIPPED, detail="nothing new; " + "; ".join(done))
+    return AlertResult(GITHUB, AlertStatus.SENT, detail="; ".join(done))
 
 
 def _failure(channel: str, exc: Exception, secrets: tuple[str, ...]) -> AlertResult:
@@ -208,4 +208,4 @@ def _failure(channel: str, exc: Exception, secrets: tuple[str, ...]) -> AlertRes
         message = f"unexpected {type(exc).__name__}: {exc}"
     message = redact(message, secrets)
     log.warning("%s alert failed: %s", channel, message)
-    return AlertResult(channel, "failed", error=message)
+    return AlertResult(channel, AlertStatus.FAILED, error=message)

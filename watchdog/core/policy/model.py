@@ -5,30 +5,23 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 
-from watchdog.core.model import EndpointSnapshot
-from watchdog.core.policy.schedule import Schedule, load_zone
+from watchdog.core.model import Action, EndpointSnapshot
+from watchdog.core.schedule import load_zone
+from watchdog.core.rules import REGISTRY
+from watchdog.core.rules.general import ActionSetting
+from watchdog.core.rules.schedule import ScheduleRule
 
-ACTIONS = ("pause", "scale-to-zero", "notify")
-UNKNOWN_IDLE_CHOICES = ("notify", "pause", "ignore")
 MATCH_FIELDS = ("name", "namespace", "repository", "tag", "instance_type")
-SETTING_KEYS = (
-    "max_uptime", "max_idle", "action", "on_unknown_idle", "warn_before", "schedule", "owner",
-    "max_cost", "max_replicas", "require_scale_to_zero", "trust_updated_at",
-)
+# Keys of a rule that are about the rule itself, not settings (which come from the rule registry).
 RULE_ONLY_KEYS = ("match", "protected", "exempt_until", "reason")
+SETTING_KEYS = REGISTRY.keys
 RULE_KEYS = RULE_ONLY_KEYS[:2] + SETTING_KEYS + RULE_ONLY_KEYS[2:]
 TOP_KEYS = ("version", "namespaces", "timezone", "defaults", "endpoints", "notify", "max_actions_per_run", "run_every")
-SCHEDULE_KEYS = ("days", "hours", "timezone")
 NOTIFY_KEYS = ("slack", "github_issue")
-# Settings a rule may set to null to drop a limit that `defaults` imposes ("no idle limit for batch jobs").
-CLEARABLE = ("max_uptime", "max_idle", "warn_before", "schedule", "owner", "max_cost", "max_replicas")
-DEFAULT_ACTION = "pause"
-DEFAULT_ON_UNKNOWN_IDLE = "notify"
 DEFAULT_MAX_ACTIONS = 20
 DEFAULT_RUN_EVERY = 24 * 3600
-_DURATION_HINT = 'durations look like 30m, 4h, 1d or 1h30m'
 
 
 @dataclass(frozen=True)
@@ -68,39 +61,27 @@ class Match:
 
 @dataclass(frozen=True)
 class RuleSettings:
-    """Limits and behaviour a rule or `defaults` sets; None means "not set here"."""
+    """The settings a rule or `defaults` writes, by rule key (see `watchdog.core.rules.REGISTRY`)."""
 
-    max_uptime: int | None = None  # seconds
-    max_idle: int | None = None  # seconds
-    action: str | None = None
-    on_unknown_idle: str | None = None
-    warn_before: int | None = None  # seconds
-    schedule: Schedule | None = None
-    owner: str | None = None
-    max_cost: float | None = None  # USD for the current billable stretch
-    max_replicas: int | None = None
-    require_scale_to_zero: bool | None = None
-    trust_updated_at: bool | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)  # key -> parsed value
+    written: Mapping[str, str] = field(default_factory=dict)  # key -> the value as the file writes it
     cleared: frozenset[str] = frozenset()  # keys set to null: drop the default limit
 
 
 @dataclass(frozen=True)
 class Effective:
-    """What applies to one endpoint after merging its rule over `defaults` and the built-in defaults."""
+    """What applies to one endpoint after merging its rule over `defaults` over the built-in defaults.
 
-    max_uptime: int | None
-    max_idle: int | None
-    action: str
-    on_unknown_idle: str
-    warn_before: int | None
-    schedule: Schedule | None
-    owner: str | None
-    max_cost: float | None
-    max_replicas: int | None
-    require_scale_to_zero: bool
-    trust_updated_at: bool
-    # Config checks (max_replicas, require_scale_to_zero) only act when the rule itself names an action.
-    config_action: str
+    Rules read their own value with `settings[key]`; None means the limit does not apply.
+    """
+
+    values: Mapping[str, Any]
+    written: Mapping[str, str | None]
+    config_action: Action  # configuration limits act only on the rule's own action (else notify)
+    where: str  # the rule reference reasons end with: `(rule 2 "mert-*")` or `(defaults)`
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
 
 
 @dataclass(frozen=True)
@@ -143,39 +124,30 @@ class Policy:
         return next((r for r in self.rules if r.match.matches(snapshot)), None)
 
     def effective(self, rule: Rule | None) -> Effective:
-        """Merge `rule` over `defaults` over the built-in defaults."""
+        """Merge `rule` over `defaults` over the built-in defaults (a `null` in the rule clears a default)."""
         own = rule.settings if rule is not None else RuleSettings()
-
-        def pick(name: str) -> Any:
-            if name in own.cleared:
-                return None
-            value = getattr(own, name)
-            if value is not None:
-                return value
-            return None if name in self.defaults.cleared else getattr(self.defaults, name)
-
-        action = pick("action") or DEFAULT_ACTION
-        return Effective(
-            max_uptime=pick("max_uptime"),
-            max_idle=pick("max_idle"),
-            action=action,
-            on_unknown_idle=pick("on_unknown_idle") or DEFAULT_ON_UNKNOWN_IDLE,
-            warn_before=pick("warn_before"),
-            schedule=pick("schedule"),
-            owner=pick("owner"),
-            max_cost=pick("max_cost"),
-            max_replicas=pick("max_replicas"),
-            require_scale_to_zero=bool(pick("require_scale_to_zero")),
-            trust_updated_at=bool(pick("trust_updated_at")),
-            config_action=own.action or "notify",
-        )
+        values: dict[str, Any] = {}
+        written: dict[str, str | None] = {}
+        for setting in REGISTRY.settings:
+            key = setting.key
+            if key in own.cleared:
+                value, text = None, None
+            elif own.values.get(key) is not None:
+                value, text = own.values[key], own.written.get(key)
+            elif key not in self.defaults.cleared and self.defaults.values.get(key) is not None:
+                value, text = self.defaults.values[key], self.defaults.written.get(key)
+            else:
+                value, text = setting.default, None
+            values[key] = value
+            written[key] = text
+        where = f'(rule {rule.index} "{rule.match.text}")' if rule is not None else "(defaults)"
+        return Effective(values, written, ActionSetting.config_action(own), where)
 
     def exemption_end(self, rule: Rule) -> datetime | None:
         """The instant an exemption stops: the end of `exempt_until` in the rule's schedule zone or the policy's."""
         if rule.exempt_until is None:
             return None
-        effective = self.effective(rule)
-        zone_name = effective.schedule.timezone if effective.schedule is not None else self.timezone
+        zone_name = ScheduleRule.zone_of(self.effective(rule)) or self.timezone
         zone = load_zone(zone_name)
         next_day = rule.exempt_until + timedelta(days=1)
         return datetime(next_day.year, next_day.month, next_day.day, tzinfo=zone)

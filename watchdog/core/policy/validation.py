@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import zoneinfo
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from watchdog.core.durations import DurationError, parse_duration
 from watchdog.core.policy.errors import PolicyError, PolicyIssue
 from watchdog.core.policy.model import (
-    ACTIONS, CLEARABLE, DEFAULT_MAX_ACTIONS, DEFAULT_RUN_EVERY, MATCH_FIELDS, NOTIFY_KEYS, RULE_KEYS, RULE_ONLY_KEYS,
-    SCHEDULE_KEYS, SETTING_KEYS, TOP_KEYS, UNKNOWN_IDLE_CHOICES, Match, NotifySettings, Policy, Rule, RuleSettings,
-    _DURATION_HINT,
+    DEFAULT_MAX_ACTIONS,
+    DEFAULT_RUN_EVERY,
+    MATCH_FIELDS,
+    NOTIFY_KEYS,
+    RULE_KEYS,
+    RULE_ONLY_KEYS,
+    SETTING_KEYS,
+    TOP_KEYS,
+    Match,
+    NotifySettings,
+    Policy,
+    Rule,
+    RuleSettings,
 )
-from watchdog.core.policy.schedule import Schedule, ScheduleError, load_zone, parse_days, parse_hours
+from watchdog.core.rules import REGISTRY, Where
+from watchdog.core.schedule import ScheduleError, load_zone
 from watchdog.core.policy.yaml_nodes import Entry, Node, load_yaml
 
 
@@ -35,6 +45,9 @@ def parse_policy(text: str, source: str) -> Policy:
     if checker.issues or policy is None:
         raise PolicyError(sorted(checker.issues, key=lambda i: (i.line, i.column, i.message)))
     return policy
+
+
+_DURATION_HINT = "durations look like 30m, 4h, 1d or 1h30m"
 
 
 def _show(value: Any) -> str:
@@ -69,6 +82,9 @@ class _Checker:
 
     def add(self, line: int, column: int, message: str, hint: str | None = None) -> None:
         self.issues.append(PolicyIssue(self.source, line, column, message, hint))
+
+    def show(self, value: Any) -> str:
+        return _show(value)
 
     # -- generic helpers
 
@@ -320,88 +336,27 @@ class _Checker:
         return None
 
     def settings(self, node: Node, scope: str, owner_name: str) -> RuleSettings:
+        """Every rule key in `node`, parsed by its rule class from the registry."""
         values: dict[str, Any] = {}
+        written: dict[str, str] = {}
         cleared: set[str] = set()
+        by_key = REGISTRY.by_key()
+        where = Where(scope, owner_name)
         for entry in node.value.values():
-            key = entry.key
-            if key not in SETTING_KEYS:
+            setting = by_key.get(entry.key)
+            if setting is None:
                 continue
             if entry.value.value is None and entry.value.kind == "scalar":
-                if key in CLEARABLE:
-                    cleared.add(key)
+                if setting.clearable:
+                    cleared.add(setting.key)
                 else:
-                    self.add(entry.value.line, entry.value.column, f"invalid {key} {scope}: a value is required")
+                    self.add(entry.value.line, entry.value.column, f"invalid {setting.key} {scope}: a value is required")
                 continue
-            parsed: Any = None
-            if key in ("max_uptime", "max_idle", "warn_before"):
-                parsed = self.duration(entry, scope)
-            elif key == "action":
-                parsed = self.choice(entry, ACTIONS, scope)
-            elif key == "on_unknown_idle":
-                parsed = self.choice(entry, UNKNOWN_IDLE_CHOICES, scope)
-            elif key == "owner":
-                parsed = self.text(entry, scope)
-            elif key in ("require_scale_to_zero", "trust_updated_at"):
-                parsed = self.boolean(entry, scope)
-            elif key == "max_replicas":
-                parsed = self.integer(entry, scope, 1)
-            elif key == "max_cost":
-                parsed = self._cost(entry, scope)
-            elif key == "schedule":
-                parsed = self._schedule(entry, f"in the schedule of {owner_name}")
-            values[key] = parsed
-        return RuleSettings(**values, cleared=frozenset(cleared))
-
-    def _cost(self, entry: Entry, scope: str) -> float | None:
-        value = entry.value.value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
-            return float(value)
-        hint = "a number of US dollars without '$', e.g. 40" if isinstance(value, str) else None
-        self.add(entry.value.line, entry.value.column,
-                 f"invalid max_cost {scope}: expected a positive number of USD, got {_show(value)}", hint)
-        return None
-
-    def _schedule(self, entry: Entry, scope: str) -> Schedule | None:
-        node = entry.value
-        if not self.mapping(node, "schedule", scope.replace("in the schedule of", "in")):
-            return None
-        self.keys(node, SCHEDULE_KEYS, scope)
-        parts = node.value
-        if not any(k in parts for k in ("days", "hours")):
-            self.add(node.line, node.column, f"invalid schedule {scope.replace('in the schedule of', 'in')}: "
-                     "give days, hours or both", "e.g. {days: mon-fri, hours: \"08:00-19:00\"}")
-            return None
-        ok = True
-        days = frozenset(range(7))
-        start, end = 0, 24 * 60
-        timezone = self.policy_timezone
-        if "days" in parts:
-            e = parts["days"]
-            raw = e.value.value
-            if e.value.is_sequence:
-                raw = [item.value for item in e.value.value]
-            try:
-                days = parse_days(raw) if isinstance(raw, (str, list)) else parse_days(str(raw) if raw is not None else "")
-            except ScheduleError as error:
-                self.add(e.value.line, e.value.column, f"invalid days {scope}: {error}")
-                ok = False
-        if "hours" in parts:
-            e = parts["hours"]
-            try:
-                start, end = parse_hours(e.value.value)
-            except ScheduleError as error:
-                hint = "quote it: hours: \"08:00-19:00\"" if not isinstance(e.value.value, str) else None
-                self.add(e.value.line, e.value.column, f"invalid hours {scope}: {error}", hint)
-                ok = False
-        if "timezone" in parts:
-            zone = self.timezone(parts["timezone"], scope)
-            if zone is None:
-                ok = False
-            else:
-                timezone = zone
-        if not ok:
-            return None
-        return Schedule(days=days, start_minute=start, end_minute=end, timezone=timezone)
+            values[setting.key] = setting.parse(entry, self, where)
+            if entry.value.kind == "scalar":
+                raw = entry.value.value
+                written[setting.key] = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
+        return RuleSettings(values=values, written=written, cleared=frozenset(cleared))
 
     def _shadowed(self, rules: tuple[Rule, ...]) -> None:
         """A rule after a catch-all, or after an identical match, can never be the first match: say so."""
@@ -421,8 +376,3 @@ class _Checker:
             seen.setdefault(key, rule)
             if catch_all is None and rule.match.is_catch_all:
                 catch_all = rule
-
-
-def setting_names() -> tuple[str, ...]:
-    """Names of the RuleSettings fields, for docs and tests."""
-    return tuple(f.name for f in fields(RuleSettings) if f.name != "cleared")

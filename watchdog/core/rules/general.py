@@ -1,0 +1,89 @@
+"""Settings every limit shares: the `action` a broken limit takes, `warn_before`, the `owner` alerts mention, and
+`trust_updated_at` (whether `status.updatedAt` alone may justify acting on an uptime-based limit)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from watchdog.core.model import Action, EndpointSnapshot, UptimeSource
+from watchdog.core.rules.base import BooleanSetting, DurationSetting, RuleSetting, Validator, Where
+
+if TYPE_CHECKING:
+    from watchdog.core.policy.model import Effective, RuleSettings
+    from watchdog.core.policy.yaml_nodes import Entry
+
+
+class ActionSetting(RuleSetting):
+    """`action: pause | scale-to-zero | notify`: what a broken limit does (default pause)."""
+
+    key = "action"
+    default = Action.PAUSE
+
+    def parse(self, entry: Entry, v: Validator, where: Where) -> Any:
+        value = v.choice(entry, tuple(Action), where.scope)
+        return Action(value) if value is not None else None
+
+    @classmethod
+    def of(cls, settings: Effective) -> Action:
+        return Action(settings[cls.key])
+
+    @classmethod
+    def for_config(cls, snapshot: EndpointSnapshot, settings: Effective) -> Action:
+        """The action of a configuration limit: the rule's own action on a billing endpoint, else notify."""
+        # Config hygiene nags by default; it acts only when the rule itself names an action, and only on an
+        # endpoint that is billing (pausing a paused endpoint for its autoscaling settings would do nothing).
+        return settings.config_action if snapshot.billable else Action.NOTIFY
+
+    @classmethod
+    def config_action(cls, own: RuleSettings) -> Action:
+        """Configuration limits act only on the rule's *own* action; inherited from `defaults`, they only notify."""
+        value = own.values.get(cls.key)
+        return Action(value) if value is not None else Action.NOTIFY
+
+
+class WarnBefore(DurationSetting):
+    """`warn_before: DURATION`: announce a limit this long before it is reached."""
+
+    key = "warn_before"
+    clearable = True
+
+    @classmethod
+    def of(cls, settings: Effective) -> int | None:
+        value: int | None = settings[cls.key]
+        return value
+
+
+class Owner(RuleSetting):
+    """`owner: "@alice"`: shown in Slack and mentioned in GitHub comments."""
+
+    key = "owner"
+    clearable = True
+
+    def parse(self, entry: Entry, v: Validator, where: Where) -> Any:
+        return v.text(entry, where.scope)
+
+    @classmethod
+    def of(cls, settings: Effective) -> str | None:
+        value: str | None = settings[cls.key]
+        return value
+
+
+class TrustUpdatedAt(BooleanSetting):
+    """`trust_updated_at: true` lets `status.updatedAt` alone justify acting on uptime and cost limits."""
+
+    key = "trust_updated_at"
+
+    @classmethod
+    def weak_uptime(cls, snapshot: EndpointSnapshot, settings: Effective) -> bool:
+        # status.updatedAt also moves when someone edits the endpoint: alone it may not justify pausing.
+        return snapshot.running_since_source is UptimeSource.UPDATED_AT and not settings[cls.key]
+
+    @classmethod
+    def uptime_action(cls, snapshot: EndpointSnapshot, settings: Effective, reason: str) -> tuple[Action, str]:
+        """The action for a limit measured on uptime: only notify when uptime rests on status.updatedAt alone."""
+        if cls.weak_uptime(snapshot, settings):
+            return Action.NOTIFY, reason + ", from status.updatedAt only"
+        return ActionSetting.of(settings), reason
+
+
+SETTINGS = (ActionSetting(), WarnBefore(), Owner(), TrustUpdatedAt())

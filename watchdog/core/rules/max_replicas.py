@@ -1,0 +1,31 @@
+"""`max_replicas: N` — the autoscaling ceiling (`compute.scaling.maxReplica`) an endpoint's configuration may have."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from watchdog.core.model import EndpointSnapshot
+from watchdog.core.rules.base import CheckResult, LimitCheck, Validator, Where
+from watchdog.core.rules.general import ActionSetting
+
+if TYPE_CHECKING:
+    from watchdog.core.policy.model import Effective
+    from watchdog.core.policy.yaml_nodes import Entry
+
+
+class MaxReplicas(LimitCheck):
+    key = "max_replicas"
+    clearable = True
+    billable_only = False
+
+    def parse(self, entry: Entry, v: Validator, where: Where) -> Any:
+        return v.integer(entry, where.scope, 1)
+
+    def check(self, snapshot: EndpointSnapshot, settings: Effective, now: datetime) -> CheckResult:
+        ceiling: int | None = settings[self.key]
+        if ceiling is None or snapshot.max_replicas is None or snapshot.max_replicas <= ceiling:
+            return CheckResult()
+        reason = f"autoscaling up to {snapshot.max_replicas} replicas > {self.key} {ceiling} {settings.where}"
+        finding = self.finding(str(ceiling), str(snapshot.max_replicas), reason, ActionSetting.for_config(snapshot, settings))
+        return CheckResult(violations=(finding,))

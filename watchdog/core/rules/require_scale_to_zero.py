@@ -1,0 +1,30 @@
+"""`require_scale_to_zero: true` — the endpoint's configuration must let it sleep (`minReplica: 0` and a timeout)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from watchdog.core.model import EndpointSnapshot
+from watchdog.core.rules.base import BooleanSetting, CheckResult, LimitCheck
+from watchdog.core.rules.general import ActionSetting
+
+if TYPE_CHECKING:
+    from watchdog.core.policy.model import Effective
+
+
+class RequireScaleToZero(BooleanSetting, LimitCheck):
+    key = "require_scale_to_zero"
+    billable_only = False
+
+    def check(self, snapshot: EndpointSnapshot, settings: Effective, now: datetime) -> CheckResult:
+        if not settings[self.key] or snapshot.min_replicas is None:
+            return CheckResult()
+        if snapshot.min_replicas != 0:
+            why = f"min_replicas {snapshot.min_replicas}"
+        elif snapshot.scale_to_zero_timeout_minutes is None:
+            why = "no scale-to-zero timeout"
+        else:
+            return CheckResult()
+        reason = f"scale-to-zero not enabled ({why}) but {self.key} {settings.where}"
+        return CheckResult(violations=(self.finding("true", why, reason, ActionSetting.for_config(snapshot, settings)),))
