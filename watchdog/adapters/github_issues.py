@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -250,17 +251,23 @@ class GitHubIssues:
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> dict:
         """POST a new issue."""
-        return self.request("POST", "/issues", doing="creating the dashboard issue",
-                            json={"title": title, "body": body, "labels": labels}).json()
+        return _json_object(self.request("POST", "/issues", doing="creating the dashboard issue",
+                                         json={"title": title, "body": body, "labels": labels}))
 
     def update_issue(self, number: int, doing: str, **fields: object) -> dict:
         """PATCH an issue's fields (body, state, state_reason...)."""
-        return self.request("PATCH", f"/issues/{number}", doing=doing, json=fields).json()
+        return _json_object(self.request("PATCH", f"/issues/{number}", doing=doing, json=fields))
 
     def add_comment(self, number: int, body: str) -> dict:
         """POST a comment (this is what notifies the issue's watchers)."""
-        return self.request("POST", f"/issues/{number}/comments", doing=f"commenting on issue #{number}",
-                            json={"body": body}).json()
+        return _json_object(self.request("POST", f"/issues/{number}/comments",
+                                         doing=f"commenting on issue #{number}", json={"body": body}))
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object; anything else (a list, a string) reads as an empty object."""
+    data = response.json()
+    return data if isinstance(data, dict) else {}
 
 
 def _fit(text: str) -> str:
@@ -280,13 +287,14 @@ def sync_dashboard(gh: GitHubIssues, *, title: str, body: str, comment: str | No
     With no dashboard issue yet and nothing new, nothing is created: a quiet fleet opens no issue.
     """
     body = _fit(body)
+    closed: tuple[int, ...] = ()
     issues = gh.list_dashboard_issues()
     if not issues:
         if comment is None:
             return DashboardSync(number=None, url=None, skipped="no dashboard issue yet and nothing new")
         gh.ensure_label()
         issue = gh.create_issue(title, body, [DASHBOARD_LABEL])
-        created, updated, closed = True, False, ()
+        created, updated = True, False
     else:
         issue, duplicates = issues[0], issues[1:]
         # Overlapping runs can each create one (list-then-create is not atomic): keep the oldest.

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from watchdog.core.model import Decision, EndpointResult, Evaluation, NoticeKind, Outcome, Report
 
@@ -93,7 +94,7 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
     ep = result.endpoint
     ev = result.evaluation
     ident = ep.key
-    common = dict(
+    common: dict[str, Any] = dict(
         subject=f"endpoint:{ident}",
         namespace=ep.namespace,
         name=ep.name,

@@ -201,7 +201,7 @@ def _github_result(sync: DashboardSync, news_count: int) -> AlertResult:
     return AlertResult(GITHUB, AlertStatus.SENT, detail="; ".join(done))
 
 
-def _failure(channel: str, exc: Exception, secrets: tuple[str, ...]) -> AlertResult:
+def _failure(channel: AlertChannel, exc: Exception, secrets: tuple[str, ...]) -> AlertResult:
     if isinstance(exc, (SlackError, GitHubError)):
         message = str(exc)
     else:

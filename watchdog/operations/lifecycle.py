@@ -30,7 +30,8 @@ class EndpointStatus:
 
 
 def status_from_raw(raw: Mapping[str, Any]) -> EndpointStatus:
-    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+    found = raw.get("status")
+    status: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     return EndpointStatus(str(status.get("state") or "unknown"), status.get("url"), status.get("message"))
 
 

@@ -167,7 +167,7 @@ class _Checker:
             self.add(entry.value.line, entry.value.column, f"invalid {entry.key} {scope}: {error}",
                      hint or "use an IANA name like 'Europe/Paris', 'America/New_York' or 'UTC'")
             return None
-        return value
+        return str(value)
 
     # -- the layers
 
@@ -327,13 +327,13 @@ class _Checker:
                     return date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        return self._bad_date(entry, scope)
+        self._bad_date(entry, scope)
+        return None
 
     def _bad_date(self, entry: Entry, scope: str) -> None:
         self.add(entry.value.line, entry.value.column,
                  f"invalid {entry.key} {scope}: expected a date like 2026-12-15, got {_show(entry.value.value)}",
                  "YYYY-MM-DD; the exemption lasts through the end of that day")
-        return None
 
     def settings(self, node: Node, scope: str, owner_name: str) -> RuleSettings:
         """Every rule key in `node`, parsed by its rule class from the registry."""

@@ -89,6 +89,7 @@ class _Builder:
             return Node(self._mapping(node, inner), line, column, "mapping")
         if isinstance(node, yaml.SequenceNode):
             return Node([self.build(item, inner) for item in node.value], line, column, "sequence")
+        assert isinstance(node, yaml.ScalarNode)
         return Node(self._scalar(node, line, column), line, column, "scalar")
 
     def _scalar(self, node: yaml.ScalarNode, line: int, column: int) -> Any:
