@@ -1,7 +1,10 @@
-"""Helpers for end-to-end tests: the real CLI as a subprocess against the bundled fake servers on 127.0.0.1."""
+"""Helpers for end-to-end tests: the real CLI (in-process, or a subprocess where it matters) against the bundled fake
+servers on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -10,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
+
+from watchdog.cli import Runtime, main
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
 NOW_ISO = "2026-11-23T02:17:00Z"
@@ -69,6 +74,7 @@ class CliResult:
     code: int
     stdout: str
     stderr: str
+    sleeps: tuple[float, ...] = ()  # what the run asked to sleep (retry waits, polls): in-process runs only
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -88,8 +94,24 @@ def cli_env(api_base: str, extra: Mapping[str, str] | None = None) -> dict[str, 
     return env
 
 
-def run_cli(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 90) -> CliResult:
-    """`python -m watchdog ARGS` in a subprocess, bounded in time."""
+def run_cli(args: list[str], env: Mapping[str, str], cwd: Path) -> CliResult:
+    """`watchdog ARGS` in this process, exactly as `main()` runs it, with its own environment and working folder.
+
+    Nothing is shared with the test process but the interpreter: the environment is the `env` mapping (the CLI
+    reads no other), stdout and stderr are captured (argparse's own messages too), and the runtime's sleep only
+    records its argument, so retry back-off and polling cost no wall time. The real Hub adapter and
+    huggingface_hub talk real HTTP to the fake servers on 127.0.0.1.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    sleeps: list[float] = []
+    runtime = Runtime(sleep=sleeps.append)
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args), env=dict(env), stdout=out, stderr=err, runtime=runtime)
+    return CliResult(code, out.getvalue(), err.getvalue(), tuple(sleeps))
+
+
+def run_cli_subprocess(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 90) -> CliResult:
+    """`python -m watchdog ARGS` in a subprocess, bounded in time: for the few tests where the process is the point."""
     proc = subprocess.run(
         [sys.executable, "-m", "watchdog", *args],
         env=dict(env),

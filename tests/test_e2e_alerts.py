@@ -1,4 +1,4 @@
-"""Alerts end to end: CLI subprocess + fake Endpoints API + fake Slack + fake GitHub, over several nights."""
+"""Alerts end to end: the CLI in-process + fake Endpoints API + fake Slack + fake GitHub, over several nights."""
 
 from __future__ import annotations
 

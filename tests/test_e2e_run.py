@@ -1,4 +1,4 @@
-"""End to end: the real CLI (subprocess) → real huggingface_hub client → the bundled fake Endpoints API on loopback."""
+"""End to end: the real CLI (in-process; one subprocess smoke test) → real huggingface_hub → the fake API on loopback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.e2e_support import FLEET, HF_TOKEN, NOW_ISO, POLICY, cli_env, run_cli
+from tests.e2e_support import FLEET, HF_TOKEN, NOW_ISO, POLICY, cli_env, run_cli, run_cli_subprocess
 
 pytestmark = pytest.mark.e2e
 
@@ -16,14 +16,15 @@ def states(api) -> dict[str, str]:
             for ep in spec["endpoints"]}
 
 
-def cli(api, workdir, *args, extra=None):
+def cli(api, workdir, *args, extra=None, runner=run_cli):
     common = ["--now", NOW_ISO, "--state", str(workdir / "state.json")]
-    return run_cli([*args, *common], cli_env(api.base_url, extra), cwd=workdir)
+    return runner([*args, *common], cli_env(api.base_url, extra), cwd=workdir)
 
 
 def test_run_pauses_the_forgotten_scales_the_idle_and_spares_the_protected(api, workdir):
+    """The main path once through `python -m watchdog` in its own process (the other e2e tests run in-process)."""
     before = states(api)
-    result = cli(api, workdir, "run", "--report", str(workdir / "report.json"))
+    result = cli(api, workdir, "run", "--report", str(workdir / "report.json"), runner=run_cli_subprocess)
     assert result.code == 0, result.stderr + result.stdout
     after = states(api)
     assert after["acme-ml/forgotten-a100"] == "paused"
