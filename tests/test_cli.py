@@ -86,3 +86,18 @@ def test_secrets_in_unexpected_errors_are_masked(monkeypatch):
                                          "SLACK_WEBHOOK_URL": "http://x/services/T/B/SENTINELhook"})
     assert code == 1
     assert "SENTINEL" not in out + err and "***" in err
+
+
+def test_without_now_the_cli_reads_the_real_clock_once(api, workdir):
+    """freezegun stands in for the wall clock: the report's instant is the frozen one, to the second."""
+    import json
+
+    from freezegun import freeze_time
+
+    from tests.e2e_support import cli_env, run_cli
+
+    with freeze_time("2026-11-23T02:17:42.5Z"):
+        result = run_cli(["check", "--format", "json", "--state", str(workdir / "s.json")], cli_env(api.base_url),
+                         cwd=workdir)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["generated_at"] == "2026-11-23T02:17:42Z"

@@ -100,3 +100,13 @@ def test_second_night_run_json_and_markdown() -> None:
     report = Report(now, "run", False, _namespaces(1), results, errors=errors)
     check_golden("pipeline/run_night2.json", json.dumps(report_to_dict(report), indent=2) + "\n")
     check_golden("pipeline/run_night2.md", render_report_markdown(report))
+
+
+def test_second_night_status_cards() -> None:
+    from watchdog.core.render.status import render_status
+
+    _, _, memory = _night(0, {})
+    now, evaluations, _ = _night(1, memory)
+    snapshots = [ev.endpoint for ev in evaluations]
+    check_golden("pipeline/status_night2.txt", render_status(snapshots, evaluations, now) + "\n")
+    check_golden("pipeline/status_night2.json", render_status(snapshots, evaluations, now, fmt="json") + "\n")
