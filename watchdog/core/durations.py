@@ -45,3 +45,37 @@ def format_duration(seconds: float | int | None) -> str:
     if hours:
         return f"{hours}h{minutes}m" if minutes else f"{hours}h"
     return f"{minutes}m"
+
+
+def format_duration_exact(seconds: float | int) -> str:
+    """Every unit down to the last non-zero one: `1h0m30s`, `1d0h0m5s`, `1h`, `45s` (for comparisons that must
+    read true)."""
+    total = int(seconds)
+    if total < 0:
+        return "-" + format_duration_exact(-total)
+    amounts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, total = divmod(total, size)
+        amounts.append((amount, unit))
+    while amounts and amounts[-1][0] == 0:
+        amounts.pop()
+    while amounts and amounts[0][0] == 0:
+        amounts.pop(0)
+    return "".join(f"{amount}{unit}" for amount, unit in amounts) or "0s"
+
+
+def format_comparison(value: float | int, limit: float | int, limit_text: str | None = None) -> tuple[str, str]:
+    """`value` and `limit` as text precise enough that their order reads right (`1h0m30s > 1h`, never `1h > 1h`).
+
+    `limit_text` is the limit as the policy writes it (`40h`, not `1d16h`); it is exact by definition.
+    """
+    shown_value, shown_limit = format_duration(value), limit_text or format_duration(limit)
+    if int(value) != int(limit) and format_duration(value) == format_duration(limit):
+        shown_value = format_duration_exact(value)
+        shown_limit = limit_text or format_duration_exact(limit)
+    return shown_value, shown_limit
+
+
+def format_time_left(seconds: float | int) -> str:
+    """`in 1h20m`, `in 30s`, or `now` once nothing is left (never `in 0s`)."""
+    return f"in {format_duration(seconds)}" if int(seconds) > 0 else "now"

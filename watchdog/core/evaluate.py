@@ -113,7 +113,8 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
     nearest = [n for r in results for n in r.nearest]
     if nearest:
         left, what = min(nearest)
-        return verdict(Decision.KEEP, f"within limits (nearest: {what} in {format_duration(left)})", results)
+        when = f"in {format_duration(left)}" if int(left) > 0 else "reached now, not exceeded"
+        return verdict(Decision.KEEP, f"within limits (nearest: {what} {when})", results)
     return verdict(Decision.KEEP, "within limits", results)
 
 

@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from watchdog.core.durations import format_duration
+from watchdog.core.durations import format_time_left
 from watchdog.core.model import EndpointSnapshot, Notice, NoticeKind
 from watchdog.core.rules.base import CheckResult, LimitCheck, Validator, Where, warn_if_close
 from watchdog.core.rules.general import TrustUpdatedAt
@@ -63,6 +63,6 @@ class MaxCost(LimitCheck):
         if rate <= 0:
             return CheckResult()
         left = (limit_usd - cost) / rate * 3600
-        warning = self.finding(limit, observed, f"stretch cost {observed}, {self.key} {limit} reached in "
-                                                f"{format_duration(left)} at {usd(rate)}/h {settings.where}")
+        warning = self.finding(limit, observed, f"stretch cost {observed}, {self.key} {limit} reached "
+                                                f"{format_time_left(left)} at {usd(rate)}/h {settings.where}")
         return CheckResult(nearest=((left, f"{self.key} {limit}"),), warnings=warn_if_close(settings, left, warning))

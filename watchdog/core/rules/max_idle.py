@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from watchdog.core.durations import format_duration
+from watchdog.core.durations import format_comparison, format_duration, format_time_left
 from watchdog.core.model import Action, EndpointSnapshot, Notice, NoticeKind
 from watchdog.core.rules.base import CheckResult, DurationSetting, LimitCheck, RuleSetting, Validator, Where, warn_if_close
 from watchdog.core.rules.general import ActionSetting
@@ -40,7 +40,7 @@ class MaxIdle(DurationSetting, LimitCheck):
         limit_seconds: int | None = settings[self.key]
         if limit_seconds is None:
             return CheckResult()
-        limit = format_duration(limit_seconds)
+        limit = settings.written.get(self.key) or format_duration(limit_seconds)
         idle = snapshot.idle_seconds(now)
         if idle is None:
             on_unknown = settings[OnUnknownIdleSetting.key]
@@ -58,11 +58,11 @@ class MaxIdle(DurationSetting, LimitCheck):
             # A request from before the current stretch says nothing about it: idle can't exceed the uptime,
             # or an endpoint resumed a minute ago would be paused for last month's silence.
             idle = min(idle, uptime)
-        observed = format_duration(idle)
+        observed, limit = format_comparison(idle, limit_seconds, settings.written.get(self.key))
         if idle > limit_seconds:
             reason = f"idle {observed} > {self.key} {limit} {settings.where}"
             return CheckResult(violations=(self.finding(limit, observed, reason, ActionSetting.of(settings)),))
         left = limit_seconds - idle
-        warning = self.finding(limit, observed, f"idle {observed}, {self.key} {limit} reached in "
-                                                f"{format_duration(left)} {settings.where}")
+        warning = self.finding(limit, observed, f"idle {observed}, {self.key} {limit} reached "
+                                                f"{format_time_left(left)} {settings.where}")
         return CheckResult(nearest=((left, f"{self.key} {limit}"),), warnings=warn_if_close(settings, left, warning))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from watchdog.core.durations import format_duration
+from watchdog.core.durations import format_comparison, format_duration, format_time_left
 from watchdog.core.model import EndpointSnapshot, Notice, NoticeKind
 from watchdog.core.rules.base import CheckResult, DurationSetting, LimitCheck, warn_if_close
 from watchdog.core.rules.general import TrustUpdatedAt
@@ -22,12 +22,12 @@ class MaxUptime(DurationSetting, LimitCheck):
         limit_seconds: int | None = settings[self.key]
         if limit_seconds is None:
             return CheckResult()
-        limit = format_duration(limit_seconds)
+        limit = settings.written.get(self.key) or format_duration(limit_seconds)
         uptime = snapshot.uptime_seconds(now)
         if uptime is None:
             return CheckResult(notices=(Notice(NoticeKind.UPTIME_UNKNOWN, f"{snapshot.key}: running since unknown, "
                                                                           f"{self.key} {limit} cannot be checked"),))
-        observed = format_duration(uptime)
+        observed, limit = format_comparison(uptime, limit_seconds, settings.written.get(self.key))
         if uptime > limit_seconds:
             action, reason = TrustUpdatedAt.uptime_action(
                 snapshot, settings, f"running {observed} > {self.key} {limit} {settings.where}")
@@ -37,6 +37,6 @@ class MaxUptime(DurationSetting, LimitCheck):
                                   f"so it is reported, not acted on ({TrustUpdatedAt.key}: true allows it)"),)
             return CheckResult(violations=(self.finding(limit, observed, reason, action),), notices=notices)
         left = limit_seconds - uptime
-        warning = self.finding(limit, observed, f"running {observed}, {self.key} {limit} reached in "
-                                                f"{format_duration(left)} {settings.where}")
+        warning = self.finding(limit, observed, f"running {observed}, {self.key} {limit} reached "
+                                                f"{format_time_left(left)} {settings.where}")
         return CheckResult(nearest=((left, f"{self.key} {limit}"),), warnings=warn_if_close(settings, left, warning))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from watchdog.core.durations import format_duration
+from watchdog.core.durations import format_time_left
 from watchdog.core.model import EndpointSnapshot
 from watchdog.core.schedule import Schedule, ScheduleError, parse_days, parse_hours
 from watchdog.core.rules.base import CheckResult, LimitCheck, Validator, Where, warn_if_close
@@ -80,8 +80,8 @@ class ScheduleRule(LimitCheck):
         if end is None:
             return CheckResult()
         left = (end - now).total_seconds()
-        warning = self.finding(schedule.text, local, f"{self.key} {schedule.text} window ends in "
-                                                     f"{format_duration(left)} {settings.where}")
+        warning = self.finding(schedule.text, local, f"{self.key} {schedule.text} window ends "
+                                                     f"{format_time_left(left)} {settings.where}")
         return CheckResult(nearest=((left, f"{self.key} window end"),), warnings=warn_if_close(settings, left, warning))
 
     @staticmethod
