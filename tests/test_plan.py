@@ -59,12 +59,16 @@ def test_markdown_shows_only_changes_with_both_reasons():
     diff = plan_diff(parse_policy(OLD, "old.yaml"), parse_policy(NEW, "new.yaml"), FLEET, NOW)
     text = render_plan_markdown(diff, "main:policies.yaml", "policies.yaml")
     assert "`main:policies.yaml` → `policies.yaml`, 6 endpoints evaluated as of 2026-11-23 10:00 UTC." in text
-    assert "**3 endpoints change:**" in text
+    # Only a real decision change is counted as one (issue 16): the rest are limits, and non-billing endpoints.
+    assert "**1 endpoint changes decision:**" in text
     row = next(line for line in text.splitlines() if "mert-spike6" in line)
     assert row == ('| `acme-ml/mert-spike6` | keep → **pause** | max_uptime 8h → 4h | within limits (nearest: '
                    'max_idle 2h in 1h55m) | running 6h > max_uptime 4h (rule 2 "namespace=acme-ml name=mert-*") |')
+    assert "**1 endpoint keeps its decision but gets different limits:**" in text
+    assert "| `acme-ml/mert-tiny` | keep (unchanged) | max_uptime 8h → 4h |" in text
+    assert text.rstrip().endswith("1 endpoint not billing now (paused, scaled to zero or failed) would get different "
+                                  "limits when it runs again: `acme-ml/mert-paused`.")
     assert "prod-chat" not in text and "bench-1" not in text and "mert-elsewhere" not in text
-    assert "keep (unchanged)" in text
 
 
 def test_identical_policies_say_no_endpoint_changes():
@@ -103,3 +107,11 @@ def test_pipes_in_reasons_do_not_break_the_table():
     tightened = parse_policy(OLD.replace("max_uptime: 12h", "max_uptime: 1h"), "new.yaml")
     text = render_plan_markdown(plan_diff(policy, tightened, [odd], NOW), "a", "b")
     assert "bad \\| json" in text
+
+
+def test_unchanged_decisions_are_not_counted_as_changes_and_limits_read_as_written():
+    old = parse_policy("version: 1\ndefaults: {max_uptime: 40h}\n", "old.yaml")
+    new = parse_policy("version: 1\ndefaults: {max_uptime: 48h}\n", "new.yaml")
+    text = render_plan_markdown(plan_diff(old, new, FLEET, NOW), "old.yaml", "new.yaml")
+    assert "change decision" not in text and "changes decision" not in text
+    assert "max_uptime 40h → 48h" in text  # as written, not 1d16h → 2d

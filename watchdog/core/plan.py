@@ -50,7 +50,7 @@ def effective_limits(policy: Policy, snapshot: EndpointSnapshot) -> EffectiveLim
         rule=f'rule {ref.index} "{ref.match}"' if ref.index else "defaults",
         protected=bool(rule and rule.protected),
         exempt_until=rule.exempt_until.isoformat() if rule and rule.exempt_until else None,
-        settings=tuple((s.key, s.describe(eff[s.key])) for s in REGISTRY.settings),
+        settings=tuple((s.key, s.shown(eff[s.key], eff.written.get(s.key))) for s in REGISTRY.settings),
     )
 
 
@@ -116,34 +116,57 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _table(changes: list[EndpointChange]) -> list[str]:
+    rows = ["| endpoint | decision | what changes | reason before | reason after |", "|---|---|---|---|---|"]
+    for change in changes:
+        old_d, new_d = change.old.decision.value, change.new.decision.value
+        decision = f"{old_d} → **{new_d}**" if change.decision_changed else f"{new_d} (unchanged)"
+        what = "; ".join(change.limit_changes) or "decision only"
+        rows.append(f"| `{_cell(change.key)}` | {decision} | {_cell(what)} | {_cell(change.old.reason)} "
+                    f"| {_cell(change.new.reason)} |")
+    return rows
+
+
+def _endpoints(count: int) -> str:
+    return f"{count} endpoint{'s' if count != 1 else ''}"
+
+
+# Endpoints named on the one line about endpoints that are not billing; the rest are counted.
+NOT_BILLING_SHOWN = 10
+
+
 def render_plan_markdown(diff: PlanDiff, old_source: str, new_source: str) -> str:
-    """Markdown for a pull request: only the endpoints that change, with the reason before and after."""
+    """Markdown for a pull request: the endpoints whose decision changes, then those that keep their decision but
+    get different limits; endpoints that are not billing now are only named (a limit change means nothing to them
+    until they run again)."""
     when = diff.now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "### Policy plan",
         "",
-        f"`{old_source}` → `{new_source}`, {diff.endpoints} endpoint{'s' if diff.endpoints != 1 else ''} "
-        f"evaluated as of {when}.",
+        f"`{old_source}` → `{new_source}`, {_endpoints(diff.endpoints)} evaluated as of {when}.",
         "",
     ]
     if diff.policy_changes:
         lines += ["Policy settings: " + "; ".join(_cell(c) for c in diff.policy_changes) + ".", ""]
+    decided = [c for c in diff.changes if c.decision_changed]
+    limited = [c for c in diff.changes if not c.decision_changed and c.new.endpoint.billable]
+    idle = [c for c in diff.changes if not c.decision_changed and not c.new.endpoint.billable]
     if not diff.changes:
         lines.append("No endpoint changes: every endpoint keeps its decision and its limits.")
         return "\n".join(lines) + "\n"
-    count = len(diff.changes)
-    lines += [
-        f"**{count} endpoint{'s' if count != 1 else ''} change{'' if count != 1 else 's'}:**",
-        "",
-        "| endpoint | decision | what changes | reason before | reason after |",
-        "|---|---|---|---|---|",
-    ]
-    for change in diff.changes:
-        old_d, new_d = change.old.decision.value, change.new.decision.value
-        decision = f"{old_d} → **{new_d}**" if change.decision_changed else f"{new_d} (unchanged)"
-        what = "; ".join(change.limit_changes) or "decision only"
-        lines.append(
-            f"| `{_cell(change.key)}` | {decision} | {_cell(what)} | {_cell(change.old.reason)} "
-            f"| {_cell(change.new.reason)} |"
-        )
-    return "\n".join(lines) + "\n"
+    if decided:
+        lines += [f"**{_endpoints(len(decided))} change{'s' if len(decided) == 1 else ''} decision:**", "",
+                  *_table(decided), ""]
+    if limited:
+        keep = "keeps its" if len(limited) == 1 else "keep their"
+        lines += [f"**{_endpoints(len(limited))} {keep} decision but get{'s' if len(limited) == 1 else ''} "
+                  "different limits:**", "", *_table(limited), ""]
+    if not decided and not limited:
+        lines += ["No billing endpoint changes decision or limits.", ""]
+    if idle:
+        names = ", ".join(f"`{_cell(c.key)}`" for c in idle[:NOT_BILLING_SHOWN])
+        more = f" (+{len(idle) - NOT_BILLING_SHOWN} more)" if len(idle) > NOT_BILLING_SHOWN else ""
+        they = "it runs" if len(idle) == 1 else "they run"
+        lines += [f"{_endpoints(len(idle))} not billing now (paused, scaled to zero or failed) would get different "
+                  f"limits when {they} again: {names}{more}.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -76,6 +76,10 @@ class RuleSetting:
             return "true" if value else "false"
         return str(value)
 
+    def shown(self, value: Any, written: str | None) -> str | None:
+        """The value for `plan`: as the policy file writes it when that reads better (durations), else described."""
+        return self.describe(value)
+
 
 class DurationSetting(RuleSetting):
     """A setting whose value is a duration such as `30m`, `4h`, `1d` (stored in seconds)."""
@@ -85,6 +89,10 @@ class DurationSetting(RuleSetting):
 
     def describe(self, value: Any) -> str | None:
         return format_duration(value) if value else None
+
+    def shown(self, value: Any, written: str | None) -> str | None:
+        # `40h` as written, not `1d16h`: reviewers compare the plan with the file.
+        return (written or self.describe(value)) if value else None
 
 
 class BooleanSetting(RuleSetting):
