@@ -101,3 +101,20 @@ def test_without_now_the_cli_reads_the_real_clock_once(api, workdir):
                          cwd=workdir)
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["generated_at"] == "2026-11-23T02:17:42Z"
+
+
+def test_a_short_secret_value_masks_nothing_and_is_warned_about_once():
+    # A one-letter GITHUB_TOKEN used to turn every "g" of the output into "***" (issue 16).
+    code, out, err = run(["validate", "--policies", "missing.yaml"], env={"GITHUB_TOKEN": "g", "HF_TOKEN": "ab"})
+    assert code == EXIT_USAGE
+    assert "***" not in out + err
+    assert err.count("warning:") == 2
+    assert ("watchdog: warning: GITHUB_TOKEN is set to a value shorter than 8 characters, which cannot be a real "
+            "secret; it is not masked in output") in err
+
+
+def test_secrets_of_eight_characters_or_more_are_masked():
+    from watchdog.core.redact import Redactor
+
+    redact = Redactor(["12345678", "1234567"])
+    assert redact("a 12345678 b 1234567") == "a *** b 1234567"

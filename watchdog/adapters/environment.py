@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
+from watchdog.core.redact import too_short
+
 DEFAULT_ENDPOINTS_API_URL = "https://api.endpoints.huggingface.cloud/v2"
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 # Environment variables whose values are secrets: masked wherever they would appear in output.
@@ -42,6 +44,8 @@ class Settings:
     step_summary_path: str = ""
     debug: bool = False  # WATCHDOG_DEBUG: tracebacks for unexpected errors
     secrets: tuple[str, ...] = ()  # every secret value set, for the scrubber
+    # Secret variables set to a value too short to be a real secret (a test, a mistake): not masked, warned about.
+    short_secrets: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -61,6 +65,7 @@ class Settings:
             step_summary_path=_text(env, "GITHUB_STEP_SUMMARY"),
             debug=bool(_text(env, "WATCHDOG_DEBUG")),
             secrets=tuple(v for v in (env.get(name) for name in SECRET_ENV_VARS) if v),
+            short_secrets=tuple(name for name in SECRET_ENV_VARS if too_short(env.get(name))),
         )
 
     @property

@@ -16,7 +16,7 @@ _HTTP_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.ht
 class _RedactingFilter(logging.Filter):
     def __init__(self, secrets: tuple[str, ...]) -> None:
         super().__init__()
-        self._redactor = Redactor(secrets, min_length=1)
+        self._redactor = Redactor(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -18,7 +18,7 @@ from watchdog.cli.context import (
     parse_now,
 )
 from watchdog.cli.parser import build_parser
-from watchdog.core.redact import Redactor
+from watchdog.core.redact import MIN_SECRET_LENGTH, Redactor
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "Runtime", "UsageError", "build_parser",
            "main", "parse_now"]
@@ -76,6 +76,9 @@ def main(
         return int(exit_.code or 0) if exit_.code in (0, None) else EXIT_USAGE
     if child_command is not None:
         args.cmd = child_command
+    for name in settings.short_secrets:
+        stderr.write(f"watchdog: warning: {name} is set to a value shorter than {MIN_SECRET_LENGTH} characters, which "
+                     "cannot be a real secret; it is not masked in output\n")
     try:
         ctx = Context(args=args, env=env, settings=settings, now=parse_now(getattr(args, "now", None), runtime.clock),
                       stdout=stdout, stderr=stderr, redact=redact, runtime=runtime)
