@@ -118,3 +118,50 @@ def test_secrets_of_eight_characters_or_more_are_masked():
 
     redact = Redactor(["12345678", "1234567"])
     assert redact("a 12345678 b 1234567") == "a *** b 1234567"
+
+
+def test_validate_honours_format_json_and_report(tmp_path):
+    import json
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ndefaults:\n  max_uptme: 8h\n")
+    code, out, err = run(["validate", str(bad), "--format", "json", "--report", str(tmp_path / "r.json")])
+    assert code == EXIT_USAGE and err == ""
+    expected = {"file": str(bad), "ok": False, "rules": None, "issues": [
+        {"file": str(bad), "line": 3, "column": 3, "message": "unknown key 'max_uptme' in defaults",
+         "hint": "did you mean 'max_uptime'?"}]}
+    assert json.loads(out) == expected
+    assert json.loads((tmp_path / "r.json").read_text()) == expected
+    good = tmp_path / "good.yaml"
+    good.write_text(VALID)
+    code, out, _ = run(["validate", str(good), "--format", "json"])
+    assert code == EXIT_OK and json.loads(out) == {"file": str(good), "ok": True, "rules": 0, "issues": []}
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["validate", "--now", "2026-01-01T00:00:00Z"],
+     "watchdog: error: --now has no effect on validate: validation does not depend on the time; nothing was done\n"),
+    (["--state", "s.json", "pause", "x"],
+     "watchdog: error: --state has no effect on pause: `watchdog pause` does not use it; nothing was done\n"),
+    (["resume", "x", "--report", "r.json"],
+     "watchdog: error: --report has no effect on resume: `watchdog resume` does not use it; nothing was done\n"),
+    (["--format", "markdown", "status"],
+     "watchdog: error: --format markdown: status prints text or json; nothing was done\n"),
+])
+def test_a_global_option_a_command_does_not_use_is_refused_not_ignored(argv, message):
+    code, out, err = run(argv, env={"HF_TOKEN": "hf_SENTINEL_token_1"})
+    assert (code, out, err) == (EXIT_USAGE, "", message)
+
+
+def test_each_command_help_lists_its_own_options_then_its_globals_then_examples():
+    from watchdog.cli.parser import COMMAND_SPECS, GLOBAL_OPTIONS
+
+    for name, spec in COMMAND_SPECS.items():
+        text = build_parser()._subparsers._group_actions[0].choices[name].format_help()  # type: ignore[union-attr]
+        own = text.index("options:\n")
+        globals_at = text.index("global options (also accepted before the command):")
+        examples = text.index("examples:\n")
+        assert own < globals_at < examples, name
+        listed = {o.flag for o in GLOBAL_OPTIONS if f"\n  {o.flag} " in text[globals_at:examples]}
+        assert listed == {o.flag for o in GLOBAL_OPTIONS if o.dest in spec.options}, name
+        assert text.rstrip().endswith(spec.examples[-1]), name

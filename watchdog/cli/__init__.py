@@ -17,7 +17,7 @@ from watchdog.cli.context import (
     UsageError,
     parse_now,
 )
-from watchdog.cli.parser import build_parser
+from watchdog.cli.parser import build_parser, check_global_options
 from watchdog.core.redact import MIN_SECRET_LENGTH, Redactor
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "Runtime", "UsageError", "build_parser",
@@ -76,6 +76,10 @@ def main(
         return int(exit_.code or 0) if exit_.code in (0, None) else EXIT_USAGE
     if child_command is not None:
         args.cmd = child_command
+    problem = check_global_options(args)
+    if problem:
+        stderr.write(redact(f"watchdog: error: {problem}") + "\n")
+        return EXIT_USAGE
     for name in settings.short_secrets:
         stderr.write(f"watchdog: warning: {name} is set to a value shorter than {MIN_SECRET_LENGTH} characters, which "
                      "cannot be a real secret; it is not masked in output\n")

@@ -1,8 +1,12 @@
-"""The argument parser: global options (accepted before or after the command) and one subparser per command."""
+"""The argument parser: one subparser per command with its own options first, then the global options that command
+uses (also accepted before the command), then examples. A global option a command does not use is an error, never
+silently ignored (`check_global_options`)."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from typing import Any
 
 from watchdog import __version__
 
@@ -10,26 +14,117 @@ DEFAULT_STATE = ".watchdog/state.json"
 DEFAULT_POLICIES = "policies.yaml"
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    """The spec's global options, accepted before or after the command (`watchdog --now X check` or `check --now X`)."""
-    default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
-    group = parser.add_argument_group("global options")
-    group.add_argument("--policies", metavar="PATH", default=default(None),
-                       help=f"policy file (default: {DEFAULT_POLICIES})")
-    group.add_argument("--namespace", metavar="NS", action="append", default=default(None),
-                       help="namespace to watch; repeatable (default: `namespaces:` in the policy, else the token owner)")
-    group.add_argument("--state", metavar="PATH", default=default(None), help=f"state file (default: {DEFAULT_STATE})")
-    group.add_argument("--report", metavar="PATH", default=default(None), help="also write the JSON report to PATH")
-    group.add_argument("--now", metavar="ISO-8601", default=default(None),
-                       help="evaluate as of this instant (replays, tests), e.g. 2026-11-23T02:17:00Z")
-    group.add_argument("--format", choices=("text", "json", "markdown"), default=default(None),
-                       help="stdout format (default: text)")
-    group.add_argument("--concurrency", type=int, metavar="N", default=default(None),
-                       help="at most N API requests in flight (default: 16)")
-    group.add_argument("--request-timeout", type=float, metavar="SECONDS", default=default(None),
-                       help="timeout of one API request (default: 30)")
-    group.add_argument("--deadline", type=float, metavar="SECONDS", default=default(None),
-                       help="stop calling the API after this long and report what is left undone (default: 600)")
+@dataclass(frozen=True)
+class GlobalOption:
+    """One global option: its flag, argparse keywords and help."""
+
+    dest: str
+    flag: str
+    kwargs: dict[str, Any]
+    help: str
+
+
+GLOBAL_OPTIONS = (
+    GlobalOption("policies", "--policies", dict(metavar="PATH"), f"policy file (default: {DEFAULT_POLICIES})"),
+    GlobalOption("namespace", "--namespace", dict(metavar="NS", action="append"),
+                 "namespace to watch; repeatable (default: `namespaces:` in the policy, else the token owner)"),
+    GlobalOption("state", "--state", dict(metavar="PATH"), f"state file (default: {DEFAULT_STATE})"),
+    GlobalOption("report", "--report", dict(metavar="PATH"), "also write the report to PATH"),
+    GlobalOption("now", "--now", dict(metavar="ISO-8601"),
+                 "evaluate as of this instant (replays, tests), e.g. 2026-11-23T02:17:00Z"),
+    GlobalOption("format", "--format", dict(metavar="FORMAT"), "stdout format"),
+    GlobalOption("concurrency", "--concurrency", dict(type=int, metavar="N"),
+                 "at most N API requests in flight (default: 16)"),
+    GlobalOption("request_timeout", "--request-timeout", dict(type=float, metavar="SECONDS"),
+                 "timeout of one API request (default: 30)"),
+    GlobalOption("deadline", "--deadline", dict(type=float, metavar="SECONDS"),
+                 "stop calling the API after this long and report what is left undone (default: 600)"),
+)
+_API = ("namespace", "concurrency", "request_timeout", "deadline")
+_FLEET = ("policies", "state", "report", "now", "format", *_API)
+_ONE_ENDPOINT = ("policies", "namespace", "now", "request_timeout", "deadline")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """Which global options a command uses, the formats it prints, and examples for its help."""
+
+    options: tuple[str, ...]
+    formats: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    # Why an option does not apply, when the generic "it does not use it" would not help.
+    why_not: tuple[tuple[str, str], ...] = ()
+
+
+COMMAND_SPECS: dict[str, CommandSpec] = {
+    "validate": CommandSpec(("policies", "format", "report"), ("text", "json"), (
+        "watchdog validate policies.yaml",
+        "watchdog validate --format json --report issues.json",
+    ), (("now", "validation does not depend on the time"), ("state", "validation reads no state"))),
+    "check": CommandSpec(_FLEET, ("text", "json", "markdown"), (
+        "watchdog check",
+        "watchdog check --format json --fail-on-violation",
+    )),
+    "run": CommandSpec(_FLEET, ("text", "json", "markdown"), (
+        "watchdog run --dry-run",
+        "watchdog run --report watchdog-report.json",
+    )),
+    "pause-all": CommandSpec(_FLEET, ("text", "json", "markdown"), (
+        "watchdog pause-all --confirm acme-ml --dry-run",
+        "watchdog pause-all --confirm acme-ml --include-protected",
+    )),
+    "plan": CommandSpec(("policies", "namespace", "state", "report", "now", "format", "concurrency",
+                         "request_timeout", "deadline"), ("markdown", "json"), (
+        "watchdog plan --base main-policies.yaml",
+        "watchdog plan --base old.yaml --from-report watchdog-report.json",
+    )),
+    "status": CommandSpec(("policies", "namespace", "state", "now", "format", "concurrency", "request_timeout",
+                           "deadline"), ("text", "json"), (
+        "watchdog status",
+        "watchdog status acme-ml/llm-eval-7b --format json",
+    )),
+    "pause": CommandSpec(_ONE_ENDPOINT, (), ("watchdog pause llm-eval-7b", "watchdog pause acme-ml/prod-chat --force")),
+    "scale-to-zero": CommandSpec(_ONE_ENDPOINT, (), ("watchdog scale-to-zero llm-eval-7b",)),
+    "resume": CommandSpec(_ONE_ENDPOINT, (), ("watchdog resume llm-eval-7b --wait",
+                                              "eval \"$(watchdog resume llm-eval-7b --wait | tail -1)\"")),
+    "session": CommandSpec(_ONE_ENDPOINT, (), ("watchdog session llm-eval-7b -- python eval.py",
+                                               "watchdog session acme-ml/llm-eval-7b --timeout 900 -- ./bench.sh")),
+    "demo": CommandSpec(("policies", "format", "now"), ("text", "json", "markdown"), ("watchdog demo",)),
+}
+
+
+def _add_globals(parser: argparse.ArgumentParser, names: tuple[str, ...], *, suppress: bool, title: str,
+                 formats: tuple[str, ...] = ()) -> None:
+    group = parser.add_argument_group(title)
+    for option in GLOBAL_OPTIONS:
+        kwargs = dict(option.kwargs)
+        help_text = option.help
+        if option.dest == "format":
+            kwargs["choices"] = formats or ("text", "json", "markdown")
+            kwargs.pop("metavar", None)
+            help_text = f"stdout format (default: {kwargs['choices'][0]})"
+        if option.dest not in names:
+            # Still parsed, so `check_global_options` can say in one line why it does not apply; not in the help.
+            help_text = argparse.SUPPRESS
+        group.add_argument(option.flag, dest=option.dest, default=argparse.SUPPRESS if suppress else None,
+                           help=help_text, **kwargs)
+
+
+def check_global_options(args: argparse.Namespace) -> str | None:
+    """Why the command cannot take a global option it was given (one line), or None when all apply."""
+    spec = COMMAND_SPECS.get(args.command)
+    if spec is None:
+        return None
+    reasons = dict(spec.why_not)
+    for option in GLOBAL_OPTIONS:
+        if getattr(args, option.dest, None) is None or option.dest in spec.options:
+            continue
+        why = reasons.get(option.dest, f"`watchdog {args.command}` does not use it")
+        return f"{option.flag} has no effect on {args.command}: {why}; nothing was done"
+    fmt = getattr(args, "format", None)
+    if fmt is not None and fmt not in spec.formats:
+        return f"--format {fmt}: {args.command} prints {' or '.join(spec.formats)}; nothing was done"
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,16 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="watchdog",
         description="Finds, measures and pauses forgotten Hugging Face Inference Endpoints.",
         epilog="Exit codes: 0 done, 1 something failed (see report), 2 usage/policy/credentials error, "
-        "3 violations found (check --fail-on-violation).",
+        "3 violations found (check --fail-on-violation). `watchdog COMMAND --help` shows a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"hf-endpoint-watchdog {__version__}")
-    _add_global_options(parser, suppress=False)
+    _add_globals(parser, tuple(o.dest for o in GLOBAL_OPTIONS), suppress=False, title="global options")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
+    commands: list[tuple[argparse.ArgumentParser, CommandSpec]] = []
+
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _add_global_options(p, suppress=True)
+        spec = COMMAND_SPECS[name]
+        examples = "examples:\n" + "\n".join(f"  {line}" for line in spec.examples) if spec.examples else None
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=examples,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        commands.append((p, spec))
         return p
 
     p = command("validate", "validate a policy file offline (no token needed)")
@@ -94,5 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token)")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")
-    return parser
 
+    # Added after each command's own options, so listed below them, and only the ones that command uses.
+    for p, spec in commands:
+        _add_globals(p, spec.options, suppress=True, formats=spec.formats,
+                     title="global options (also accepted before the command)")
+    return parser

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watchdog.cli.context import (
     EXIT_FAILED,
@@ -17,24 +19,40 @@ from watchdog.cli.context import (
 )
 from watchdog.cli.parser import DEFAULT_POLICIES, DEFAULT_STATE
 
+if TYPE_CHECKING:
+    from watchdog.core.policy import PolicyIssue
+
 
 def cmd_validate(ctx: Context) -> int:
+    """Validate offline; `--format json` prints, and `--report` writes, the issues as JSON."""
     from watchdog.adapters.policy_file import load_policy
     from watchdog.core.policy import PolicyError, format_issue, github_annotation
 
     path = ctx.args.path or ctx.opt("policies", DEFAULT_POLICIES)
+    as_json = ctx.opt("format", "text") == "json"
+    issues: tuple[PolicyIssue, ...] = ()
+    rules = 0
     try:
-        policy = load_policy(path)
+        rules = len(load_policy(path).rules)
     except PolicyError as error:
-        for issue in error.issues:
+        issues = error.issues
+    result = json.dumps({"file": path, "ok": not issues, "rules": rules if not issues else None,
+                         "issues": [asdict(issue) for issue in issues]}, indent=2)
+    if ctx.opt("report"):
+        Path(ctx.opt("report")).write_text(result + "\n", encoding="utf-8")
+    for issue in issues:
+        if not as_json:
             ctx.err(format_issue(issue))
-            if ctx.settings.github_actions:
-                # Workflow commands go to stdout; GitHub turns them into annotations on the PR's lines.
-                ctx.out(github_annotation(issue))
-        ctx.err(f"{path}: {len(error.issues)} error(s); nothing was changed")
-        return EXIT_USAGE
-    ctx.out(f"{path}: OK ({len(policy.rules)} rule(s), version {policy.version})")
-    return EXIT_OK
+        if ctx.settings.github_actions:
+            # Workflow commands go to stdout; GitHub turns them into annotations on the PR's lines.
+            ctx.out(github_annotation(issue))
+    if as_json:
+        ctx.out(result)
+    elif issues:
+        ctx.err(f"{path}: {len(issues)} error(s); nothing was changed")
+    else:
+        ctx.out(f"{path}: OK ({rules} rule(s), version 1)")
+    return EXIT_USAGE if issues else EXIT_OK
 
 
 def cmd_plan(ctx: Context) -> int:
