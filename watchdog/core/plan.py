@@ -134,17 +134,33 @@ def plan_diff(old: Policy, new: Policy, snapshots: Iterable[EndpointSnapshot], n
 
 
 def _cell(text: str) -> str:
-    # A `|` or a newline would break the Markdown table row.
-    return text.replace("|", "\\|").replace("\n", " ")
+    # Policy text and endpoint names shown literally in a Markdown table cell (one line, `|` escaped too).
+    from watchdog.core.render.escape import md_text
+
+    return md_text(text)
 
 
 def render_plan_markdown(diff: PlanDiff, old_source: str, new_source: str) -> str:
     """Markdown for a pull request: only the endpoints that change, with the reason before and after."""
+    from watchdog.core.render.escape import md_code, md_reason, md_rule
+
     when = diff.now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    def what_changes(change: EndpointChange) -> str:
+        # A changed rule shows each rule's glob as code, like the reasons do.
+        old_rule, new_rule = change.old_limits.rule, change.new_limits.rule
+        parts = []
+        for text in change.limit_changes:
+            if old_rule != new_rule and text == f"{old_rule} → {new_rule}":
+                refs = (change.old.rule, change.new.rule)
+                parts.append(" → ".join("rule " + md_rule(r, table=True) if r.index else "defaults" for r in refs))
+            else:
+                parts.append(_cell(text))
+        return "; ".join(parts) or "decision only"
+
     lines = [
         "### Policy plan",
         "",
-        f"`{old_source}` → `{new_source}`, {diff.endpoints} endpoint{'s' if diff.endpoints != 1 else ''} "
+        f"{md_code(old_source)} → {md_code(new_source)}, {diff.endpoints} endpoint{'s' if diff.endpoints != 1 else ''} "
         f"evaluated as of {when}.",
         "",
     ]
@@ -163,9 +179,9 @@ def render_plan_markdown(diff: PlanDiff, old_source: str, new_source: str) -> st
     for change in diff.changes:
         old_d, new_d = change.old.decision.value, change.new.decision.value
         decision = f"{old_d} → **{new_d}**" if change.decision_changed else f"{new_d} (unchanged)"
-        what = "; ".join(change.limit_changes) or "decision only"
         lines.append(
-            f"| `{_cell(change.key)}` | {decision} | {_cell(what)} | {_cell(change.old.reason)} "
-            f"| {_cell(change.new.reason)} |"
+            f"| {md_code(change.key, table=True)} | {decision} | {what_changes(change)} "
+            f"| {md_reason(change.old.reason, change.old.rule, table=True)} "
+            f"| {md_reason(change.new.reason, change.new.rule, table=True)} |"
         )
     return "\n".join(lines) + "\n"
