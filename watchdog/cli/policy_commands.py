@@ -30,7 +30,7 @@ def cmd_validate(ctx: Context) -> int:
             ctx.err(format_issue(issue))
             if ctx.settings.github_actions:
                 # Workflow commands go to stdout; GitHub turns them into annotations on the PR's lines.
-                ctx.out(github_annotation(issue))
+                ctx.command(github_annotation(issue))
         ctx.err(f"{path}: {len(error.issues)} error(s); nothing was changed")
         return EXIT_USAGE
     ctx.out(f"{path}: OK ({len(policy.rules)} rule(s), version {policy.version})")

@@ -10,7 +10,7 @@ text. Each renderer passes such text through the function of its target:
 - The terminal (stdout and stderr, also read by the GitHub Actions runner): `terminal_text`.
 
 Inline text is made one line first (`one_line`): runs of whitespace become one space, and C0/C1 control
-characters and ANSI escape sequences are dropped. Tables, list items and Slack lines cannot hold a newline.
+characters are dropped. Tables, list items and Slack lines cannot hold a newline.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ import re
 
 from watchdog.core.model import RuleRef
 
-# ANSI escape sequences: CSI (ESC [ or the 8-bit CSI), OSC / DCS / SOS / PM / APC strings up to their terminator
-# (BEL or ST; an unterminated one ends with its line, so it cannot swallow the rest of the output), and the
-# two-character ESC sequences. Whatever is left of a broken sequence is dropped as control
-# characters below.
+# ANSI escape sequences (for the terminal): CSI (ESC [ or the 8-bit CSI), OSC / DCS / SOS / PM / APC strings
+# with their terminator (BEL or ST) on the same line, and the two-character ESC sequences. Of an unterminated
+# string only the introducer goes, as a control character: the text after it may be the watchdog's own.
 _ANSI = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\n]*?(?:\x07|\x1b\\|\x9c|(?=\n)|$)"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[ -~]",
 )
 # C0 controls, DEL and C1 controls.
@@ -38,14 +37,19 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 WORD_JOINER = "\u2060"
 
 
-def strip_controls(text: object, keep: str = "") -> str:
-    """`text` without ANSI escape sequences and C0/C1 control characters (except those in `keep`)."""
-    cleaned = _ANSI.sub("", str(text))
+def strip_controls(text: object, keep: str = "", *, sequences: bool = False) -> str:
+    """`text` without C0/C1 control characters (except those in `keep`); with `sequences`, whole ANSI escape
+    sequences go first (what a terminal would act on: `ESC[31m`, an OSC title), so no remnant like `[31m` shows."""
+    cleaned = _ANSI.sub("", str(text)) if sequences else str(text)
     return _CONTROL.sub(lambda m: m.group() if m.group() in keep else "", cleaned)
 
 
 def one_line(text: object) -> str:
-    """One line of plain text: whitespace runs (newlines included) become one space, control characters go."""
+    """One line of plain text: whitespace runs (newlines included) become one space, control characters go.
+
+    ANSI sequences are not parsed here, only their control characters dropped: this text is composed (a reason
+    around an API message), and a sequence cut short in the API part would swallow the watchdog's words after it.
+    """
     return " ".join(strip_controls(text, keep="\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85").split())
 
 
@@ -178,7 +182,9 @@ _SLACK_MARKERS = frozenset("*_~")
 # Slack code spans cannot contain a backtick, and Slack has no escape for it: a backtick from outside text is
 # shown as U+02CB MODIFIER LETTER GRAVE ACCENT, the one character that does not reach Slack as written.
 SLACK_BACKTICK = "\u02cb"
-_EMOJI = re.compile(r":[^\s:]+:")
+# `:name:` shows an emoji. Names hold letters, digits, `_`, `+`, `-`, `'` and a letter (`:100:` and `:1234:` are the
+# all-digit ones), so a time like 08:00-19:00 stays text.
+_EMOJI = re.compile(r":(?:[\w+'-]*[^\W\d_][\w+'-]*|100|1234):")
 # What Slack links by itself in text that is not `verbatim` (the message's fallback `text`).
 _AUTOPARSED = re.compile(r"://|www\.|[@#]", re.IGNORECASE)
 
@@ -251,6 +257,6 @@ def terminal_text(text: object) -> str:
     because the runner's .NET string search may ignore zero-width characters. The watchdog's own annotations are
     written with `Context.command`, which does not pass here.
     """
-    cleaned = _BIDI.sub("", strip_controls(text, keep="\n\t"))
+    cleaned = _BIDI.sub("", strip_controls(text, keep="\n\t", sequences=True))
     cleaned = _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + "\\::", cleaned)
     return cleaned.replace(_LEGACY_COMMAND, "#\\#[")
