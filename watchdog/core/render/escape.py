@@ -253,10 +253,12 @@ def terminal_text(text: object) -> str:
     and no line the GitHub Actions runner would take for a workflow command.
 
     The runner runs a line as a command when it starts with `::` after leading whitespace, and - the legacy form -
-    when it holds `##[` anywhere. Such a line gets a visible backslash (`\\::error::…`, `#\\#[…`): plain ASCII,
-    because the runner's .NET string search may ignore zero-width characters. The watchdog's own annotations are
-    written with `Context.command`, which does not pass here.
+    when it holds `##[` anywhere. A line starting with `::` gets a visible backslash (`\\::error::…`): plain ASCII,
+    since the runner's culture-aware .NET search may skip zero-width characters. `##[` gets a word joiner
+    between its `#`s: valid inside the JSON that `--format json` prints, and safe even if the search skips it, as
+    the runner then reads the command name from the wrong offset (`[warning`, never a command). The watchdog's
+    own annotations are written with `Context.command`, which does not pass here.
     """
     cleaned = _BIDI.sub("", strip_controls(text, keep="\n\t", sequences=True))
     cleaned = _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + "\\::", cleaned)
-    return cleaned.replace(_LEGACY_COMMAND, "#\\#[")
+    return cleaned.replace(_LEGACY_COMMAND, "#" + WORD_JOINER + "#[")
