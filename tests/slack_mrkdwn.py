@@ -14,8 +14,8 @@ might not (a false alarm fails a test; a miss would hide a bug):
    which is how people force formatting inside a word), and is followed by a non-space; the closing marker is
    preceded by a non-space and followed by the end of the line or a character that is not an ASCII letter or
    digit. Code spans count as punctuation next to a marker.
-5. Outside code, `:name:` is an emoji when the name holds a letter (or is 100 or 1234, Slack's all-digit ones;
-   a custom emoji named only with digits is not modelled).
+5. Outside code, `:name:` is an emoji: a name of letters, digits, `_`, `+`, `-` and `'` holding a letter (or
+   100 or 1234, Slack's all-digit ones; a custom emoji named only with digits is not modelled).
 6. Unless the text object is `verbatim`: bare URLs (`scheme://…`, `www.…`), `@here`, `@channel`, `@everyone`,
    any `@name` and `#channel` are linked by Slack itself.
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 _CODE_MASK = "\x01"  # stands for a code span when looking for markers: not a letter, not a space
 _AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+|www\.\S+|@\w+|#[\w-]+", re.IGNORECASE)
-_EMOJI = re.compile(r":(?:[^\s:]*[^\W\d_][^\s:]*|100|1234):")
+_EMOJI = re.compile(r":(?:[\w+'-]*[^\W\d_][\w+'-]*|100|1234):")
 _MARKERS = {"*": "bold", "_": "italic", "~": "strike"}
 
 
