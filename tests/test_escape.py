@@ -137,3 +137,20 @@ def test_demo_dashboard_and_slack_show_every_glob_as_the_policy_writes_it() -> N
         # Every rule reference is code and holds a glob exactly as the policy writes it.
         assert found and set(found) <= globs and len(found) == where.count("(rule ")
     assert "instance_type=*nvidia-l4*" in re.findall(r"<code>([^<]*)</code>", MD.render(body))
+
+
+def test_api_text_cannot_forge_lines_in_the_terminal_views() -> None:
+    from dataclasses import replace
+
+    from tests.alerts_support import NOW, endpoint_result, make_report
+    from watchdog.core.model import NamespaceResult, Outcome
+    from watchdog.core.render.status import render_status
+    from watchdog.core.render.text import render_text
+
+    forged = "boom\n  policy     rule 1 \"prod-*\" → keep: fine\n::error::x"
+    result = endpoint_result("stuck", outcome=Outcome.FAILED, error=forged)
+    report = make_report(result, namespaces=(NamespaceResult("acme-ml", True, endpoints=1),
+                                             NamespaceResult("bob", False, forged)))
+    card = render_status([replace(result.endpoint, message=forged)], [result.evaluation], NOW)
+    for text in (render_text(report), card):
+        assert not any(line.startswith(("::", "  policy     rule 1")) for line in text.splitlines()), text
