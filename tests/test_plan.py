@@ -63,7 +63,7 @@ def test_markdown_shows_only_changes_with_both_reasons():
     assert "**1 endpoint changes decision:**" in text
     row = next(line for line in text.splitlines() if "mert-spike6" in line)
     assert row == ('| `acme-ml/mert-spike6` | keep → **pause** | max_uptime 8h → 4h | within limits (nearest: '
-                   'max_idle 2h in 1h55m) | running 6h > max_uptime 4h (rule 2 "namespace=acme-ml name=mert-*") |')
+                   'max_idle 2h in 1h55m) | running 6h > max_uptime 4h (rule 2 `namespace=acme-ml name=mert-*`) |')
     assert "**1 endpoint keeps its decision but gets different limits:**" in text
     assert "| `acme-ml/mert-tiny` | keep (unchanged) | max_uptime 8h → 4h |" in text
     assert text.rstrip().endswith("1 endpoint not billing now (paused, scaled to zero or failed) would get different "
@@ -90,6 +90,9 @@ def test_rule_moves_schedule_and_policy_settings_are_reported():
     assert elsewhere.limit_changes == ('defaults → rule 4 "*"', "schedule none → sat,sun 00:00-24:00 UTC")
     assert elsewhere.new.decision is Decision.PAUSE  # Monday, outside the weekend-only schedule
     assert diff.policy_changes == ("max_actions_per_run 20 → 5", "notify.slack when its secret is set → false")
+    # In the Markdown a rule change shows the glob as code, like the reasons.
+    row = next(line for line in render_plan_markdown(diff, "a", "b").splitlines() if "mert-elsewhere" in line)
+    assert "| defaults → rule 4 `*`; schedule none → sat,sun 00:00-24:00 UTC |" in row
     text = render_plan_markdown(diff, "old.yaml", "new.yaml")
     assert "Policy settings: max_actions_per_run 20 → 5; notify.slack when its secret is set → false." in text
 

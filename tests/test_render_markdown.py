@@ -41,7 +41,7 @@ def test_quiet_report_renders() -> None:
 
 def test_html_in_messages_cannot_open_a_comment_or_tag() -> None:
     report = make_report(errors=("<!-- hidden --> <script>",))
-    assert "&lt;!-- hidden --> &lt;script>" in render_report_markdown(report)
+    assert "\\<!-- hidden --> \\<script>" in render_report_markdown(report)
 
 
 def test_step_summary_is_truncated_under_the_limit_with_a_note() -> None:

@@ -47,7 +47,7 @@ def test_a_paused_endpoint_section_says_what_why_cost_owner_and_undo() -> None:
     [text] = sections(payload)
     assert text.splitlines() == [
         ":double_vertical_bar: *Paused* `acme-ml/mert-spike6` · decision *pause*",
-        'running 9h12m &gt; max_uptime 8h (rule 2 "mert-*")',
+        "running 9h12m &gt; max_uptime 8h (rule 2 `mert-*`)",
         "$2.50/h · this stretch $23.00 · owner @alice",
         "Undo: `watchdog resume mert-spike6 --namespace acme-ml`",
     ]
@@ -65,7 +65,11 @@ def test_owner_mentions() -> None:
     assert mention("@U024BE7LH") == "<@U024BE7LH>"
     assert mention("<@W123ABCDE>") == "<@W123ABCDE>"
     assert mention("@alice") == "@alice"
-    assert mention("<!here>") == "&lt;!here&gt;"
+    # A Slack mention written in the owner field on purpose pings; anything else in angle brackets is text.
+    assert mention("<!here>") == "<!here>"
+    assert mention("<!channel>") == "<!channel>"
+    assert mention("<!channel> please") == "&lt;!channel&gt; please"
+    assert mention("*boss*") == "`*boss*`"
 
 
 def test_context_links_only_when_known() -> None:

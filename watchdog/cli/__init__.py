@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 from typing import Callable, Mapping, Sequence, TextIO
 
@@ -19,6 +20,7 @@ from watchdog.cli.context import (
 )
 from watchdog.cli.parser import build_parser, check_global_options
 from watchdog.core.redact import MIN_SECRET_LENGTH, Redactor
+from watchdog.core.render.escape import terminal_text
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "Runtime", "UsageError", "build_parser",
            "main", "parse_now"]
@@ -37,6 +39,20 @@ COMMANDS: dict[str, str] = {
     "pause-all": "fleet_commands:cmd_fleet",
     "demo": "demo_command:cmd_demo",
 }
+
+
+class _TerminalSafeLastResort(logging.Handler):
+    """Python's handler of last resort (warnings to stderr when logging is not configured), printing through
+    `terminal_text`: a Slack or GitHub error logged by the alert code reaches the terminal like everything else."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(terminal_text(self.format(record)) + "\n")
+        except Exception:  # noqa: BLE001 - logging must never break the run
+            self.handleError(record)
 
 
 def _command(name: str) -> Callable[[Context], int]:
@@ -58,6 +74,8 @@ def main(
     `env` defaults to the process environment (the only place it is read), `runtime` to the real clock, sleep and
     Hub adapter; tests pass their own to run commands in-process.
     """
+    if not isinstance(logging.lastResort, _TerminalSafeLastResort):
+        logging.lastResort = _TerminalSafeLastResort()
     env = process_environment() if env is None else dict(env)
     runtime = runtime or Runtime()
     stdout = stdout or sys.stdout
@@ -88,7 +106,7 @@ def main(
                       stdout=stdout, stderr=stderr, redact=redact, runtime=runtime)
         return _command(args.command)(ctx)
     except UsageError as error:
-        stderr.write(redact(f"watchdog: error: {error}") + "\n")
+        stderr.write(terminal_text(redact(f"watchdog: error: {error}")) + "\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         stderr.write("watchdog: interrupted\n")
@@ -97,6 +115,6 @@ def main(
         if settings.debug:
             import traceback
 
-            stderr.write(redact(traceback.format_exc()))
-        stderr.write(redact(f"watchdog: unexpected error: {type(error).__name__}: {error}") + "\n")
+            stderr.write(terminal_text(redact(traceback.format_exc())))
+        stderr.write(terminal_text(redact(f"watchdog: unexpected error: {type(error).__name__}: {error}")) + "\n")
         return EXIT_FAILED

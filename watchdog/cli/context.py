@@ -14,6 +14,7 @@ from watchdog.adapters.environment import Settings
 from watchdog.adapters.interface import EndpointGone, Hub, HubError
 from watchdog.cli.parser import DEFAULT_POLICIES
 from watchdog.core.redact import Redactor
+from watchdog.core.render.escape import strip_controls, terminal_text
 
 if TYPE_CHECKING:  # the policy package imports PyYAML: `--help` need not pay for it
     from watchdog.core.policy import Policy
@@ -82,15 +83,22 @@ class Context:
         value = getattr(self.args, name, None)
         return default if value is None else value
 
+    # Everything printed passes `terminal_text`: API strings carry no ANSI escape or control character to the
+    # terminal, and no line they shape can be taken for a GitHub Actions workflow command.
     def out(self, text: str) -> None:
-        self.stdout.write(self.redact(text))
+        self.stdout.write(terminal_text(self.redact(text)))
         if not text.endswith("\n"):
             self.stdout.write("\n")
         self.stdout.flush()
 
     def err(self, text: str) -> None:
-        self.stderr.write(self.redact(text).rstrip("\n") + "\n")
+        self.stderr.write(terminal_text(self.redact(text).rstrip("\n")) + "\n")
         self.stderr.flush()
+
+    def command(self, line: str) -> None:
+        """Print one workflow command the watchdog means (`::error file=…::…`, escaped by its builder)."""
+        self.stdout.write(strip_controls(self.redact(line)).rstrip("\n") + "\n")
+        self.stdout.flush()
 
 
 def load_policy_or_usage(ctx: Context, path: str | None = None) -> Policy:

@@ -45,7 +45,7 @@ def cmd_validate(ctx: Context) -> int:
             ctx.err(format_issue(issue))
         if ctx.settings.github_actions:
             # Workflow commands go to stdout; GitHub turns them into annotations on the PR's lines.
-            ctx.out(github_annotation(issue))
+            ctx.command(github_annotation(issue))
     if as_json:
         ctx.out(result)
     elif issues:

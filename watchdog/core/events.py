@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from watchdog.core.model import Decision, EndpointResult, Evaluation, NoticeKind, Outcome, Report
+from watchdog.core.model import Decision, EndpointResult, Evaluation, NoticeKind, Outcome, Report, RuleRef
 
 MEMORY_VERSION = 1
 # A failure whose subject is no longer observed (namespace dropped from the policy) can never be seen to
@@ -63,6 +63,15 @@ class Event:
     hourly_usd: float | None = None  # burn rate before the action (what a pause saves)
     stretch_usd: float | None = None  # cost of the current billable stretch so far
     undo: str | None = None  # the command that reverses what the watchdog did
+    # The rule whose reference ends `detail` (when it is an evaluator's reason): lets Markdown and Slack show the
+    # rule's glob as code without parsing the text.
+    rule_index: int | None = None
+    rule_match: str | None = None
+
+    @property
+    def rule(self) -> RuleRef | None:
+        """The RuleRef behind `detail`, when the event carries one."""
+        return None if self.rule_index is None else RuleRef(self.rule_index, self.rule_match or "")
 
     @property
     def is_failure(self) -> bool:
@@ -103,6 +112,8 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         outcome=result.outcome.value,
         hourly_usd=ep.hourly_usd,
         stretch_usd=ep.stretch_cost_usd(now),
+        rule_index=ev.rule.index,
+        rule_match=ev.rule.match,
     )
     stretch = _stretch_id(result)
     events: list[Event] = []
@@ -113,8 +124,10 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         Outcome.WOULD_SCALE_TO_ZERO: (EventKind.WOULD_SCALE_TO_ZERO, "Would scale to zero"),
     }
     if ep.unmeasurable:
+        # The detail is the API's text alone, no reason: it carries no rule reference to show as code.
         events.append(Event(key=f"unmeasurable:{ident}", kind=EventKind.UNMEASURABLE,
-                            title=f"Could not measure {ident}", detail=ep.unmeasurable, **common))
+                            title=f"Could not measure {ident}", detail=ep.unmeasurable,
+                            **{**common, "rule_index": None, "rule_match": None}))
     if result.outcome in acted:
         kind, verb = acted[result.outcome]
         # Keyed by the billable stretch: a new pause after someone resumes the endpoint is news again.

@@ -10,6 +10,7 @@ from watchdog.core.durations import format_duration
 from watchdog.core.evaluate import evaluate, rule_ref
 from watchdog.core.model import EndpointSnapshot, Evaluation
 from watchdog.core.policy import Policy
+from watchdog.core.render.escape import md_code, md_reason, md_rule, md_text
 from watchdog.core.rules import REGISTRY
 
 
@@ -112,8 +113,21 @@ def plan_diff(old: Policy, new: Policy, snapshots: Iterable[EndpointSnapshot], n
 
 
 def _cell(text: str) -> str:
-    # A `|` or a newline would break the Markdown table row.
-    return text.replace("|", "\\|").replace("\n", " ")
+    # Policy text and endpoint names shown literally in a Markdown table cell (one line, `|` escaped too).
+    return md_text(text)
+
+
+def _what_changes(change: EndpointChange) -> str:
+    # A changed rule shows each rule's glob as code, like the reasons do.
+    old_rule, new_rule = change.old_limits.rule, change.new_limits.rule
+    parts = []
+    for text in change.limit_changes:
+        if old_rule != new_rule and text == f"{old_rule} → {new_rule}":
+            refs = (change.old.rule, change.new.rule)
+            parts.append(" → ".join("rule " + md_rule(r, table=True) if r.index else "defaults" for r in refs))
+        else:
+            parts.append(_cell(text))
+    return "; ".join(parts) or "decision only"
 
 
 def _table(changes: list[EndpointChange]) -> list[str]:
@@ -121,9 +135,9 @@ def _table(changes: list[EndpointChange]) -> list[str]:
     for change in changes:
         old_d, new_d = change.old.decision.value, change.new.decision.value
         decision = f"{old_d} → **{new_d}**" if change.decision_changed else f"{new_d} (unchanged)"
-        what = "; ".join(change.limit_changes) or "decision only"
-        rows.append(f"| `{_cell(change.key)}` | {decision} | {_cell(what)} | {_cell(change.old.reason)} "
-                    f"| {_cell(change.new.reason)} |")
+        rows.append(f"| {md_code(change.key, table=True)} | {decision} | {_what_changes(change)} "
+                    f"| {md_reason(change.old.reason, change.old.rule, table=True)} "
+                    f"| {md_reason(change.new.reason, change.new.rule, table=True)} |")
     return rows
 
 
@@ -143,7 +157,7 @@ def render_plan_markdown(diff: PlanDiff, old_source: str, new_source: str) -> st
     lines = [
         "### Policy plan",
         "",
-        f"`{old_source}` → `{new_source}`, {_endpoints(diff.endpoints)} evaluated as of {when}.",
+        f"{md_code(old_source)} → {md_code(new_source)}, {_endpoints(diff.endpoints)} evaluated as of {when}.",
         "",
     ]
     if diff.policy_changes:
@@ -164,7 +178,7 @@ def render_plan_markdown(diff: PlanDiff, old_source: str, new_source: str) -> st
     if not decided and not limited:
         lines += ["No billing endpoint changes decision or limits.", ""]
     if idle:
-        names = ", ".join(f"`{_cell(c.key)}`" for c in idle[:NOT_BILLING_SHOWN])
+        names = ", ".join(md_code(c.key) for c in idle[:NOT_BILLING_SHOWN])
         more = f" (+{len(idle) - NOT_BILLING_SHOWN} more)" if len(idle) > NOT_BILLING_SHOWN else ""
         they = "it runs" if len(idle) == 1 else "they run"
         lines += [f"{_endpoints(len(idle))} not billing now (paused, scaled to zero or failed) would get different "

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from watchdog.core.events import Event, count_by_kind, saved_usd_per_hour
 from watchdog.core.model import Outcome, Report
-from watchdog.core.render.markdown import EVENT_LABELS, event_line, md_inline, money, outcome_text, table, utc_text
+from watchdog.core.render.escape import md_code, md_reason, md_text
+from watchdog.core.render.markdown import EVENT_LABELS, event_line, money, outcome_markdown, table, utc_text
 from watchdog.core.durations import format_duration
 
 DASHBOARD_LABEL = "endpoint-watchdog"
@@ -55,7 +56,7 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
         "",
     ]
     failed_ns = [ns for ns in report.namespaces if not ns.ok]
-    head += [f"- :x: could not list `{ns.name}`: {md_inline(ns.error or 'unknown error')}" for ns in failed_ns]
+    head += [f"- :x: could not list {md_code(ns.name)}: {md_text(ns.error or 'unknown error')}" for ns in failed_ns]
     if failed_ns:
         head.append("")
     tail = [
@@ -70,15 +71,15 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
         headers,
         (
             [
-                f"`{r.endpoint.key}`",
-                r.endpoint.state,
-                r.evaluation.decision.value,
-                outcome_text(r),
+                md_code(r.endpoint.key, table=True),
+                md_text(r.endpoint.state),
+                md_text(r.evaluation.decision.value),
+                outcome_markdown(r),
                 money(r.endpoint.hourly_usd),
                 format_duration(r.endpoint.uptime_seconds(now)),
                 format_duration(r.endpoint.idle_seconds(now)),
-                f"`{r.evaluation.owner}`" if r.evaluation.owner else "—",
-                r.evaluation.reason,
+                md_code(r.evaluation.owner, table=True) if r.evaluation.owner else "—",
+                md_reason(r.evaluation.reason, r.evaluation.rule, table=True),
             ]
             for r in shown
         ),

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from watchdog.core.durations import format_duration
 from watchdog.core.events import Event
 from watchdog.core.model import EndpointResult, Outcome, Report
+from watchdog.core.render.escape import md_code, md_reason, md_rule, md_text
 
 # GitHub rejects step summaries over 1 MiB per step; stay clear of it, leaving room for other writers.
 STEP_SUMMARY_MAX_BYTES = 1_000_000
@@ -51,46 +52,42 @@ def money(value: float | None, suffix: str = "") -> str:
     return "?" if value is None else f"${value:,.2f}{suffix}"
 
 
-def md_cell(text: object) -> str:
-    """Text safe inside a Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def md_inline(text: object) -> str:
-    """Text safe in a Markdown list item: one line; `<` escaped so it cannot open an HTML tag or comment."""
-    return " ".join(str(text).split()).replace("<", "&lt;")
-
-
 def outcome_text(result: EndpointResult) -> str:
-    """What the run did, with the error when it failed."""
+    """What the run did, with the error when it failed (plain text)."""
     words = OUTCOME_WORDS.get(result.outcome, result.outcome.value)
     if result.outcome is Outcome.FAILED and result.error:
         return f"failed: {result.error}"
     return words
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
-    """A GitHub-flavoured Markdown table as lines."""
+def outcome_markdown(result: EndpointResult) -> str:
+    """`outcome_text` as Markdown: the error, from the API, shown literally."""
+    if result.outcome is Outcome.FAILED and result.error:
+        return "failed: " + md_text(result.error)
+    return md_text(outcome_text(result))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A GitHub-flavoured Markdown table as lines. Cells are Markdown already (`md_text`, `md_code(table=True)`)."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines.extend("| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows)
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return lines
 
 
-def endpoint_row(result: EndpointResult, now: datetime) -> list[object]:
-    """Endpoint | State | Decision | Outcome | $/h | Uptime | Idle | Rule | Reason."""
+def endpoint_row(result: EndpointResult, now: datetime) -> list[str]:
+    """Endpoint | State | Decision | Outcome | $/h | Uptime | Idle | Rule | Reason, as Markdown cells."""
     ep = result.endpoint
     ev = result.evaluation
-    rule = f'{ev.rule.index} "{ev.rule.match}"' if ev.rule.index else "defaults"
     return [
-        f"`{ep.key}`",
-        ep.state,
-        ev.decision.value,
-        outcome_text(result),
+        md_code(ep.key, table=True),
+        md_text(ep.state),
+        md_text(ev.decision.value),
+        outcome_markdown(result),
         money(ep.hourly_usd),
         format_duration(ep.uptime_seconds(now)) if ep.billable else "—",
         format_duration(ep.idle_seconds(now)),
-        rule,
-        ev.reason,
+        md_rule(ev.rule, table=True),
+        md_reason(ev.reason, ev.rule, table=True),
     ]
 
 
@@ -100,18 +97,18 @@ ENDPOINT_HEADERS = ("Endpoint", "State", "Decision", "Outcome", "$/h", "Uptime",
 def event_line(event: Event, *, mention: bool) -> str:
     """One Markdown bullet for an event; `mention` turns the owner into a real @-mention (comments only)."""
     label = EVENT_LABELS.get(event.kind, event.kind)
-    subject = f"`{event.namespace}/{event.name}`" if event.name else (f"`{event.namespace}`" if event.namespace else "")
-    parts = [f"**{label}**" + (f" {subject}" if subject else ""), md_inline(event.detail)]
+    subject = md_code(f"{event.namespace}/{event.name}" if event.name else (event.namespace or ""))
+    parts = [f"**{md_text(label)}**" + (f" {subject}" if subject else ""), md_reason(event.detail, event.rule)]
     if event.hourly_usd:
         cost = money(event.hourly_usd, "/h")
         if event.stretch_usd is not None:
             cost += f", {money(event.stretch_usd)} this stretch"
         parts.append(cost)
     if event.owner:
-        parts.append(f"owner {event.owner}" if mention else f"owner `{event.owner}`")
+        parts.append(f"owner {md_text(event.owner, mention=True)}" if mention else f"owner {md_code(event.owner)}")
     line = "- " + " — ".join(parts)
     if event.undo:
-        line += f" — undo: `{event.undo}`"
+        line += f" — undo: {md_code(event.undo)}"
     return line
 
 
@@ -131,12 +128,12 @@ def render_report_markdown(report: Report) -> str:
     """The whole report as Markdown, for `--format markdown` (uptime measured at `report.generated_at`)."""
     now = report.generated_at
     mode = " (dry run)" if report.dry_run else ""
-    lines = [f"# Endpoint watchdog — `{report.command}`{mode}", "", f"Generated {utc_text(now)}.", "",
+    lines = [f"# Endpoint watchdog — {md_code(report.command)}{mode}", "", f"Generated {utc_text(now)}.", "",
              _summary_counts(report) + ".", ""]
     lines += ["## Namespaces", ""]
     lines += table(("Namespace", "Listed", "Endpoints", "Error"),
-                   ((f"`{ns.name}`", "yes" if ns.ok else "**no**", ns.endpoints, ns.error or "—")
-                    for ns in report.namespaces))
+                   ((md_code(ns.name, table=True), "yes" if ns.ok else "**no**", str(ns.endpoints),
+                     md_text(ns.error or "—")) for ns in report.namespaces))
     lines += ["", "## Endpoints", ""]
     if report.endpoints:
         lines += table(ENDPOINT_HEADERS, (endpoint_row(r, now) for r in report.endpoints))
@@ -145,25 +142,26 @@ def render_report_markdown(report: Report) -> str:
     details: list[str] = []
     for result in report.endpoints:
         ev = result.evaluation
-        items = [f"- violation: {md_inline(f.reason)}" for f in ev.violations]
-        items += [f"- warning: {md_inline(f.reason)}" for f in ev.warnings]
-        items += [f"- {n.kind}: {md_inline(n.message)}" for n in ev.notices]
-        items += [f"- measurement: {md_inline(n)}" for n in result.endpoint.measurement_notes]
+        items = [f"- violation: {md_reason(f.reason, ev.rule)}" for f in ev.violations]
+        items += [f"- warning: {md_reason(f.reason, ev.rule)}" for f in ev.warnings]
+        items += [f"- {md_text(n.kind)}: {md_text(n.message)}" for n in ev.notices]
+        items += [f"- measurement: {md_text(n)}" for n in result.endpoint.measurement_notes]
         if result.endpoint.unmeasurable:
-            items.append(f"- unmeasurable: {md_inline(result.endpoint.unmeasurable)}")
+            items.append(f"- unmeasurable: {md_text(result.endpoint.unmeasurable)}")
         if items:
-            details += [f"### `{result.endpoint.key}`", "", *items, ""]
+            details += [f"### {md_code(result.endpoint.key)}", "", *items, ""]
     if details:
         lines += ["", "## Findings", "", *details[:-1]]
     notices = list(report.notices)
     if report.errors or notices:
         lines += ["", "## Run", ""]
-        lines += [f"- error: {md_inline(e)}" for e in report.errors]
-        lines += [f"- notice: {md_inline(n)}" for n in notices]
+        lines += [f"- error: {md_text(e)}" for e in report.errors]
+        lines += [f"- notice: {md_text(n)}" for n in notices]
     if report.alerts:
         lines += ["", "## Alerts", ""]
         lines += table(("Channel", "Status", "Detail"),
-                       ((a.channel, a.status, a.error or a.detail or "—") for a in report.alerts))
+                       ((md_text(a.channel), md_text(a.status), md_text(a.error or a.detail or "—"))
+                        for a in report.alerts))
     return "\n".join(lines) + "\n"
 
 
@@ -198,7 +196,7 @@ def render_step_summary(
     link = f" — [workflow run]({run_url})" if run_url else ""
     lines = [f"## Endpoint watchdog{mode}", "", f"{utc_text(now)}{link}", "", _summary_counts(report) + ".", ""]
     failed_ns = [ns for ns in report.namespaces if not ns.ok]
-    lines += [f"- **could not list** `{ns.name}`: {md_inline(ns.error or 'unknown error')}" for ns in failed_ns]
+    lines += [f"- **could not list** {md_code(ns.name)}: {md_text(ns.error or 'unknown error')}" for ns in failed_ns]
     if failed_ns:
         lines.append("")
     lines += ["### New this run", ""]

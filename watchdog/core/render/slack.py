@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, Event, saved_usd_per_hour
+from watchdog.core.render.escape import slack_code, slack_reason, slack_text
 from watchdog.core.render.markdown import EVENT_LABELS, money, utc_text
 
 # Block Kit limits (reference §2.2).
@@ -37,19 +38,23 @@ EMOJI = {
 }
 
 _SLACK_ID = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
+# What an owner may write to ping on purpose: a member (`<@U024BE7LH>`), a user group, `<!here>`, `<!channel>`.
+_SLACK_MENTION = re.compile(r"^<(?:@[UW][A-Z0-9]{6,}|!subteam\^[A-Z0-9]{6,}|!here|!channel)>$")
 
 
 def escape(text: object) -> str:
-    """Slack mrkdwn control characters (reasons contain `>`: "running 9h12m > max_uptime 8h")."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text from outside the watchdog, shown literally in mrkdwn (see `escape.slack_text`)."""
+    return slack_text(text)
 
 
 def mention(owner: str) -> str:
-    """`<@U123ABC>` for Slack member IDs (a real ping); anything else, like `@alice`, is shown as written."""
-    if owner.startswith("<@") and owner.endswith(">"):
+    """`<@U123ABC>` for Slack member IDs (a real ping), and a Slack mention the owner wrote on purpose
+    (`<@U…>`, `<!subteam^S…>`, `<!here>`, `<!channel>`); anything else, like `@alice`, is shown as written."""
+    owner = owner.strip()
+    if _SLACK_MENTION.match(owner):
         return owner
     match = _SLACK_ID.match(owner)
-    return f"<@{match.group(1)}>" if match else escape(owner)
+    return f"<@{match.group(1)}>" if match else slack_text(owner)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -69,15 +74,15 @@ def section_text(group: Sequence[Event]) -> str:
     first = group[0]
     label = EVENT_LABELS.get(first.kind, first.kind)
     subject = f"{first.namespace}/{first.name}" if first.name else (first.namespace or "")
-    title = f"{EMOJI.get(first.kind, '')} *{escape(label)}*".strip()
+    title = f"{EMOJI.get(first.kind, '')} *{label}*".strip()
     if subject:
-        title += f" `{escape(subject)}`"
+        title += f" {slack_code(subject)}"
     if first.decision and first.name:
-        title += f" · decision *{escape(first.decision)}*"
+        title += f" · decision *{first.decision}*"
     lines = [title]
     for event in group:
-        prefix = "" if event is first else f"{EMOJI.get(event.kind, '')} {escape(EVENT_LABELS.get(event.kind, event.kind))}: "
-        lines.append(f"{prefix}{escape(event.detail)}")
+        prefix = "" if event is first else f"{EMOJI.get(event.kind, '')} {EVENT_LABELS.get(event.kind, event.kind)}: "
+        lines.append(f"{prefix}{slack_reason(event.detail, event.rule)}")
     facts = []
     if first.hourly_usd:
         facts.append(money(first.hourly_usd, "/h"))
@@ -89,7 +94,7 @@ def section_text(group: Sequence[Event]) -> str:
         lines.append(" · ".join(facts))
     undo = next((e.undo for e in group if e.undo), None)
     if undo:
-        lines.append(f"Undo: `{escape(undo)}`")
+        lines.append(f"Undo: {slack_code(undo)}")
     return _clip("\n".join(lines), MAX_SECTION_CHARS)
 
 
@@ -110,7 +115,8 @@ def headline(events: Sequence[Event], *, dry_run: bool = False) -> str:
 
 
 def _fallback(head: str, groups: Sequence[Sequence[Event]]) -> str:
-    lines = [head] + [f"- {g[0].title}" for g in groups]
+    # The fallback `text` is not verbatim: Slack links URLs, `@here` and `#channel` in it by itself.
+    lines = [head] + [f"- {slack_text(g[0].title, autoparse=True)}" for g in groups]
     return _clip("\n".join(lines), MAX_FALLBACK_CHARS)
 
 
@@ -134,7 +140,8 @@ def build_slack_payload(
         text = section_text(group)
         if shown >= room or used + len(text) > MAX_TOTAL_SECTION_CHARS:
             break
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        # verbatim: Slack must not link URLs or names in the text by itself; only `<…>` written here links.
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}})
         used += len(text)
         shown += 1
     if shown < len(groups):

@@ -9,6 +9,7 @@ from typing import Sequence
 from watchdog.core.durations import format_duration
 from watchdog.core.timestamps import format_timestamp
 from watchdog.core.model import EndpointSnapshot, Evaluation
+from watchdog.core.render.escape import one_line
 
 
 def _replicas(ep: EndpointSnapshot) -> str:
@@ -26,7 +27,7 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
         price += f" (${ep.price_per_replica_hour:.2f} per replica-hour × {ep.billed_replicas})"
     lines = [
         f"{ep.key}",
-        f"  state      {ep.state}" + (f" — {ep.message}" if ep.message else ""),
+        f"  state      {ep.state}" + (f" — {one_line(ep.message)}" if ep.message else ""),
     ]
     if ep.state == "running" and ep.url:
         lines.append(f"  url        {ep.url}")
@@ -47,9 +48,9 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
     if ep.state == "scaledToZero":
         lines.append("  note       scaled to zero still holds GPU quota; pause it to free the quota")
     for note in ep.measurement_notes:
-        lines.append(f"  measured   {note}")
+        lines.append(f"  measured   {one_line(note)}")
     if ep.unmeasurable:
-        lines.append(f"  PROBLEM    {ep.unmeasurable}")
+        lines.append(f"  PROBLEM    {one_line(ep.unmeasurable)}")
     if ev is None:
         lines.append("  policy     (no policy file)")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from watchdog.core.durations import format_duration
 from watchdog.core.timestamps import format_timestamp
 from watchdog.core.model import Decision, EndpointResult, Outcome, Report
+from watchdog.core.render.escape import one_line
 from watchdog.core.render.json_report import summary
 
 _COLUMNS = ("ENDPOINT", "STATE", "UPTIME", "IDLE", "$/H", "DECISION", "REASON")
@@ -44,7 +45,7 @@ def _row(result: EndpointResult, report: Report) -> tuple[str, ...]:
         uptime += "*"  # weaker source than a replica start time: see the legend
     reason = result.evaluation.reason
     if result.error:
-        reason = f"{reason} — {result.error}"
+        reason = f"{reason} — {one_line(result.error)}"
     return (ep.key, ep.state, uptime, idle, _money(ep.hourly_usd), _decision_text(result), reason)
 
 
@@ -59,7 +60,7 @@ def render_text(report: Report) -> str:
     ]
     for ns in report.namespaces:
         if not ns.ok:
-            lines.append(f"!! namespace {ns.name}: {ns.error}")
+            lines.append(f"!! namespace {ns.name}: {one_line(ns.error)}")
     lines.append("")
     rows = [
         _row(r, report)
@@ -96,7 +97,7 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
     for notice in report.notices:
         lines.append(f"note: {notice}")
     for alert in report.alerts:
-        detail = f" ({alert.error or alert.detail})" if (alert.error or alert.detail) else ""
+        detail = f" ({one_line(alert.error or alert.detail)})" if (alert.error or alert.detail) else ""
         lines.append(f"alert {alert.channel}: {alert.status}{detail}")
     acted = [r for r in report.endpoints if r.outcome in (Outcome.PAUSED, Outcome.SCALED_TO_ZERO)]
     if acted:
