@@ -114,7 +114,7 @@ CASES = [
     ("defaults-idle", snap("misc", up=3, idle=2.5), NOW, P, 0, "idle 2h30m > max_idle 2h (defaults)", set()),
     ("idle-capped-at-uptime", snap("misc", up=0.5, idle=72), NOW, K, 0, "within limits", set()),
     ("initializing-bills", snap("misc", "initializing", up=9), NOW, P, 0, "running 9h > max_uptime 8h", set()),
-    ("two-violations", snap("misc", up=9, idle=3), NOW, P, 0, "running 9h > max_uptime 8h (defaults) (+1 more)",
+    ("two-violations", snap("misc", up=9, idle=3), NOW, P, 0, "running 9h > max_uptime 8h; idle 3h > max_idle 2h (defaults)",
      set()),
     # --- non-billable, unmeasurable, unknown state
     ("paused", snap("misc", "paused"), NOW, K, 0, "paused: not billing", set()),
@@ -134,7 +134,7 @@ CASES = [
     ("idle-unknown-pause", snap("strict-idle-x", idle=None), NOW, P, 13,
      'idle time unknown and on_unknown_idle is pause (rule 13 "strict-idle-*")', set()),
     ("weak-uptime-only-notifies", snap("misc", up=10, source=UptimeSource.UPDATED_AT), NOW, N, 0,
-     "running 10h > max_uptime 8h (defaults), from status.updatedAt only", {"uptime-weak"}),
+     "running 10h > max_uptime 8h, from status.updatedAt only (defaults)", {"uptime-weak"}),
     ("trusted-weak-uptime-pauses", snap("trusted-x", up=10, source=UptimeSource.UPDATED_AT), NOW, P, 11,
      "running 10h > max_uptime 8h", set()),
     ("state-source-pauses", snap("misc", up=10, source=UptimeSource.STATE), NOW, P, 0, "running 10h", set()),
@@ -215,7 +215,8 @@ CASES = [
     ("config-non-billable-only-notifies", snap("s", "paused", tags=("strict-config",), max_replicas=4), NOW, N, 10,
      "autoscaling up to 4 replicas", set()),
     ("uptime-pause-beats-config-notify", snap("g", up=9, tags=("gpu-heavy",), max_replicas=4), NOW, P, 9,
-     'running 9h > max_uptime 8h (rule 9 "tag=gpu-heavy") (+1 more)', set()),
+     'running 9h > max_uptime 8h; autoscaling up to 4 replicas > max_replicas 1 (rule 9 "tag=gpu-heavy")',
+     set()),
     # --- actions and first-match order
     ("l4-idle-scales-to-zero", snap("l4", up=3, idle=1.5, instance_type="nvidia-l4"), NOW, S, 14,
      'idle 1h30m > max_idle 1h (rule 14 "instance_type=nvidia-l4")', set()),

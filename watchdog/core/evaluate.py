@@ -95,16 +95,15 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
     violations = [f for r in results for f in r.violations]
 
     top = _strongest(violations)
+    why = _all_reasons(violations, top, eff.where) if top else ""
     if rule is not None and rule.protected:
-        reason = f"protected, not acted on: {top.reason}" if top else f"protected {eff.where}"
+        reason = f"protected, not acted on: {why}" if top else f"protected {eff.where}"
         return verdict(Decision.PROTECTED, reason, results)
     if exempt is not None:
-        reason = f"exempt until {exempt}, not acted on: {top.reason}" if top else f"exempt until {exempt} {eff.where}"
+        reason = f"exempt until {exempt}, not acted on: {why}" if top else f"exempt until {exempt} {eff.where}"
         return verdict(Decision.EXEMPT, reason, results)
     if top is not None:
-        more = len(violations) - 1
-        suffix = f" (+{more} more)" if more else ""
-        return verdict(_DECISION_FOR_ACTION[top.action], top.reason + suffix, results)
+        return verdict(_DECISION_FOR_ACTION[top.action], why, results)
     if not measured.billable:
         return verdict(Decision.KEEP, f"{snapshot.state}: not billing", results)
     undecided = next((r.notify_reason for r in results if r.notify_reason), None)
@@ -121,6 +120,18 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
 def evaluate_all(policy: Policy, snapshots: Iterable[EndpointSnapshot], now: datetime) -> tuple[Evaluation, ...]:
     """Evaluate every snapshot at the same instant, in the order given."""
     return tuple(evaluate(policy, snapshot, now) for snapshot in snapshots)
+
+
+def _all_reasons(violations: list[Finding], top: Finding, where: str) -> str:
+    """Every broken limit, the decisive one first, under one rule reference: `A; B (rule 2 "mert-*")`.
+
+    Each finding's reason ends with the same rule reference (they come from one rule), so it is said once; nobody
+    should have to open the JSON report to learn the second reason.
+    """
+    suffix = f" {where}"
+    ordered = [top, *(f for f in violations if f is not top)]
+    bodies = [f.reason[: -len(suffix)] if f.reason.endswith(suffix) else f.reason for f in ordered]
+    return "; ".join(bodies) + suffix
 
 
 def _strongest(findings: list[Finding]) -> Finding | None:

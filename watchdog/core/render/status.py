@@ -55,7 +55,8 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
         lines.append("  policy     (no policy file)")
     else:
         lines.append(f"  policy     rule {ev.rule.index} \"{ev.rule.match}\" → {ev.decision.value}: {ev.reason}")
-        for finding in (*ev.violations, *ev.warnings):
+        # The decision's reason already names every broken limit: list only what it does not say.
+        for finding in ev.warnings:
             lines.append(f"             - {finding.reason}")
         for notice in ev.notices:
             lines.append(f"             - {notice.message}")

@@ -71,8 +71,9 @@ def render_text(report: Report) -> str:
         for row in [_COLUMNS, *rows]:
             cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
             lines.append("  ".join([*cells, row[-1]]).rstrip())
-        lines.append("")
-        lines.append("* uptime from the watchdog's own memory or status.updatedAt, not a replica start time")
+        if any(row[2].endswith("*") for row in rows):
+            lines.append("")
+            lines.append("* uptime from the watchdog's own memory or status.updatedAt, not a replica start time")
     else:
         lines.append("(no endpoints)")
     lines.append("")

@@ -79,11 +79,12 @@ class TrustUpdatedAt(BooleanSetting):
         return snapshot.running_since_source is UptimeSource.UPDATED_AT and not settings[cls.key]
 
     @classmethod
-    def uptime_action(cls, snapshot: EndpointSnapshot, settings: Effective, reason: str) -> tuple[Action, str]:
-        """The action for a limit measured on uptime: only notify when uptime rests on status.updatedAt alone."""
+    def uptime_action(cls, snapshot: EndpointSnapshot, settings: Effective, body: str) -> tuple[Action, str]:
+        """The action and reason of a limit measured on uptime: only notify when uptime rests on status.updatedAt
+        alone. `body` is the reason without its rule reference, which the reason ends with."""
         if cls.weak_uptime(snapshot, settings):
-            return Action.NOTIFY, reason + ", from status.updatedAt only"
-        return ActionSetting.of(settings), reason
+            return Action.NOTIFY, f"{body}, from status.updatedAt only {settings.where}"
+        return ActionSetting.of(settings), f"{body} {settings.where}"
 
 
 SETTINGS = (ActionSetting(), WarnBefore(), Owner(), TrustUpdatedAt())

@@ -57,8 +57,8 @@ class MaxCost(LimitCheck):
             return CheckResult(violations=(self.finding(limit, "unknown", reason),), notices=(notice,))
         observed = usd(cost)
         if cost > limit_usd:
-            action, reason = TrustUpdatedAt.uptime_action(
-                snapshot, settings, f"stretch cost {observed} > {self.key} {limit} {settings.where}")
+            action, reason = TrustUpdatedAt.uptime_action(snapshot, settings,
+                                                          f"stretch cost {observed} > {self.key} {limit}")
             return CheckResult(violations=(self.finding(limit, observed, reason, action),))
         if rate <= 0:
             return CheckResult()

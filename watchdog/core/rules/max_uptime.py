@@ -29,8 +29,7 @@ class MaxUptime(DurationSetting, LimitCheck):
                                                                           f"{self.key} {limit} cannot be checked"),))
         observed, limit = format_comparison(uptime, limit_seconds, settings.written.get(self.key))
         if uptime > limit_seconds:
-            action, reason = TrustUpdatedAt.uptime_action(
-                snapshot, settings, f"running {observed} > {self.key} {limit} {settings.where}")
+            action, reason = TrustUpdatedAt.uptime_action(snapshot, settings, f"running {observed} > {self.key} {limit}")
             notices: tuple[Notice, ...] = ()
             if TrustUpdatedAt.weak_uptime(snapshot, settings):
                 notices = (Notice(NoticeKind.UPTIME_WEAK, f"{snapshot.key}: uptime is known only from status.updatedAt, "
