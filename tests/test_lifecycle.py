@@ -173,3 +173,12 @@ def test_sigterm_mid_command_still_pauses(instant_api, tmp_path):
     assert proc.returncode == 128 + signal.SIGTERM
     assert "interrupted by SIGTERM" in stdout
     assert instant_api.state_of("acme-ml", "eval-7b") == "paused"
+
+
+def test_session_echoes_the_command_shell_quoted_exactly_as_it_runs(api):
+    sleep, monotonic = simulated_time(api)
+    said: list[str] = []
+    command = ["sh", "-c", 'echo hi; echo "url=$HF_ENDPOINT_URL"']
+    run_session(in_process_hub(api), "acme-ml", "eval-7b", command, timeout=600, say=said.append,
+                sleep=sleep, monotonic=monotonic, env={"PATH": os.environ.get("PATH", "")})
+    assert "running: sh -c 'echo hi; echo \"url=$HF_ENDPOINT_URL\"'" in said

@@ -38,7 +38,7 @@ def test_golden_digest() -> None:
 def test_golden_dry_run_digest() -> None:
     payload = build_slack_payload(current_events(sample_report(dry_run=True), NOW), now=NOW, dry_run=True)
     check_golden("slack_digest_dry_run.json", json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    assert payload["blocks"][0]["text"]["text"].startswith("[dry run] Endpoint watchdog: 2 would pause")
+    assert payload["blocks"][0]["text"]["text"].startswith("[dry run] Endpoint watchdog: 1 would pause · 1 would scale to zero · 2 failed")
 
 
 def test_a_paused_endpoint_section_says_what_why_cost_owner_and_undo() -> None:
@@ -115,3 +115,15 @@ def test_events_of_one_endpoint_share_one_section() -> None:
     payload = build_slack_payload(current_events(report, NOW), now=NOW)
     subjects = [t.split("`")[1] for t in sections(payload) if "`" in t.splitlines()[0]]
     assert len(subjects) == len(set(subjects))
+
+
+def test_the_header_counts_pauses_and_scale_to_zero_apart_as_the_comment_does() -> None:
+    from watchdog.core.events import current_events
+    from watchdog.core.render.issue import news_comment
+    from watchdog.core.render.slack import headline
+
+    events = current_events(sample_report(dry_run=True), NOW)
+    assert headline(events, dry_run=True).startswith(
+        "[dry run] Endpoint watchdog: 1 would pause · 1 would scale to zero · ")
+    comment_head = news_comment(events, now=NOW).splitlines()[0]
+    assert "1 would pause (dry run), 1 would scale to zero (dry run)" in comment_head

@@ -322,6 +322,24 @@ def with_channel(memory: Mapping | None, channel: str, remembered: Mapping[str, 
     return updated
 
 
+# How every channel counts actions (Slack header, GitHub comment, terminal): one wording everywhere.
+ACTION_WORDS = {
+    EventKind.PAUSED: "paused",
+    EventKind.SCALED_TO_ZERO: "scaled to zero",
+    EventKind.WOULD_PAUSE: "would pause",
+    EventKind.WOULD_SCALE_TO_ZERO: "would scale to zero",
+}
+
+
+def action_counts(kinds: Iterable[str]) -> list[str]:
+    """`["3 would pause", "3 would scale to zero"]` for the action kinds among `kinds`, in digest order."""
+    counts = {kind: 0 for kind in ACTION_WORDS}
+    for kind in kinds:
+        if kind in counts:
+            counts[EventKind(kind)] += 1
+    return [f"{n} {ACTION_WORDS[kind]}" for kind, n in counts.items() if n]
+
+
 def saved_usd_per_hour(events: Iterable[Event]) -> float:
     """What the paused / scaled endpoints among `events` were burning per hour (unknown prices count as 0)."""
     return round(sum(e.hourly_usd or 0.0 for e in events if e.kind in ACTION_KINDS), 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 import signal
 import subprocess
 import time
@@ -143,7 +144,7 @@ def run_session(
                 if url is None:
                     return 1
                 child_env = {**(process_environment() if env is None else env), "HF_ENDPOINT_URL": url}
-                say(f"running: {' '.join(command)}")
+                say(f"running: {shlex.join(command)}")  # exactly as it will run, quotes and all
                 child = subprocess.Popen(list(command), env=child_env)
                 try:
                     code = child.wait()

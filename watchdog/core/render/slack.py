@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, Event, saved_usd_per_hour
+from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, Event, action_counts, saved_usd_per_hour
 from watchdog.core.render.escape import slack_code, slack_reason, slack_text
 from watchdog.core.render.markdown import EVENT_LABELS, money, utc_text
 
@@ -104,8 +104,7 @@ def headline(events: Sequence[Event], *, dry_run: bool = False) -> str:
     failed = sum(1 for e in events if e.kind in FAILURE_KINDS or e.kind == "run-error")
     recovered = sum(1 for e in events if e.kind == "recovered")
     watch = len(events) - acted - failed - recovered
-    verb = "would pause" if dry_run else "paused"
-    parts = [f"{acted} {verb}" if acted else "", f"{failed} failed" if failed else "",
+    parts = [*action_counts(e.kind for e in events), f"{failed} failed" if failed else "",
              f"{watch} to watch" if watch else "", f"{recovered} recovered" if recovered else ""]
     saved = saved_usd_per_hour(events)
     if saved:

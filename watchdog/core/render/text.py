@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from watchdog.core.durations import format_duration
+from watchdog.core.events import EventKind, action_counts
 from watchdog.core.timestamps import format_timestamp
 from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 from watchdog.core.render.escape import one_line
@@ -81,6 +82,11 @@ def render_text(report: Report) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _would_kinds(report: Report) -> list[EventKind]:
+    kinds = {Outcome.WOULD_PAUSE: EventKind.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO: EventKind.WOULD_SCALE_TO_ZERO}
+    return [kinds[r.outcome] for r in report.endpoints if r.outcome in kinds]
+
+
 def _summary_lines(report: Report, s: dict) -> list[str]:
     lines = []
     if s["paused"] or s["scaled_to_zero"]:
@@ -88,7 +94,8 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
             f"Acted: {s['paused']} paused, {s['scaled_to_zero']} scaled to zero, saving ${s['saved_usd_per_hour']:.2f}/h."
         )
     if s["would_act"]:
-        lines.append(f"Would act on {s['would_act']} endpoint(s), saving ${s['would_save_usd_per_hour']:.2f}/h.")
+        would = ", ".join(action_counts(_would_kinds(report)))
+        lines.append(f"Would act on {s['would_act']} endpoint(s): {would}, saving ${s['would_save_usd_per_hour']:.2f}/h.")
     if s["failed"]:
         lines.append(f"FAILED to act on {s['failed']} endpoint(s): see the reasons above.")
     if s["unmeasurable"]:
