@@ -190,22 +190,27 @@ def run_record(report: Report, now: datetime, run_every_seconds: int) -> RunReco
     actions = {r.endpoint.key: r.outcome.value for r in report.endpoints if r.outcome.value in RECORDED_OUTCOMES}
     listed = {ns.name: 0.0 for ns in report.namespaces if ns.ok}
     billable = [r for r in report.endpoints if r.endpoint.billable]
-    priced = [r for r in billable if r.endpoint.hourly_usd is not None]
-    exceptions = frozenset(r.endpoint.key for r in priced if is_exception(r))
-    always = [r for r in priced if r.endpoint.key in actions or r.endpoint.key in exceptions]
-    rest = sorted((r for r in priced if r not in always), key=lambda r: (-(r.endpoint.hourly_usd or 0.0), r.endpoint.key))
-    itemised = always + rest[:MAX_ENDPOINTS_PER_RUN]
-    for r in rest[MAX_ENDPOINTS_PER_RUN:]:
-        listed[r.endpoint.namespace] = listed.get(r.endpoint.namespace, 0.0) + (r.endpoint.hourly_usd or 0.0)
+    rates: dict[str, float] = {}
+    exceptions = set()
+    for r in billable:
+        rate = r.endpoint.hourly_usd
+        if rate is not None:
+            rates[r.endpoint.key] = float(rate)
+            if is_exception(r):
+                exceptions.add(r.endpoint.key)
+    rest = sorted((k for k in rates if k not in actions and k not in exceptions), key=lambda k: (-rates[k], k))
+    for key in rest[MAX_ENDPOINTS_PER_RUN:]:
+        namespace = namespace_of(key)
+        listed[namespace] = listed.get(namespace, 0.0) + rates.pop(key)
     return RunRecord(
         at=now,
         command=report.command,
         run_every_seconds=run_every_seconds,
         billable=len(billable),
-        unpriced=len(billable) - len(priced),
+        unpriced=len(billable) - sum(1 for r in billable if r.endpoint.hourly_usd is not None),
         namespaces=listed,
-        rates={r.endpoint.key: float(r.endpoint.hourly_usd or 0.0) for r in itemised},
-        exceptions=exceptions,
+        rates=rates,
+        exceptions=frozenset(exceptions),
         actions=actions,
     )
 
