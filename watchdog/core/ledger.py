@@ -405,7 +405,7 @@ def _bounded(history: History) -> History:
         runs = runs[drop:]
     first = runs[0].at if runs else _NEVER
     # A stretch whose saving ended before the oldest run kept is wholly in the folds.
-    stretches = [s for s in history.stretches if s.saving_until > first]
+    stretches = [s for s in history.stretches if s.saving_until >= first]
     if len(stretches) > MAX_STRETCHES:
         ended = sorted((s for s in stretches if s.end is not None), key=lambda s: s.saving_until)
         gone = {id(s) for s in ended[: len(stretches) - MAX_STRETCHES]}
