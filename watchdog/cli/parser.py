@@ -10,7 +10,10 @@ DEFAULT_STATE = ".watchdog/state.json"
 DEFAULT_POLICIES = "policies.yaml"
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+FORMATS = ("text", "json", "markdown")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool, formats: tuple[str, ...] = FORMATS) -> None:
     """The spec's global options, accepted before or after the command (`watchdog --now X check` or `check --now X`)."""
     default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
     group = parser.add_argument_group("global options")
@@ -22,7 +25,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     group.add_argument("--report", metavar="PATH", default=default(None), help="also write the JSON report to PATH")
     group.add_argument("--now", metavar="ISO-8601", default=default(None),
                        help="evaluate as of this instant (replays, tests), e.g. 2026-11-23T02:17:00Z")
-    group.add_argument("--format", choices=("text", "json", "markdown"), default=default(None),
+    group.add_argument("--format", choices=formats, default=default(None),
                        help="stdout format (default: text)")
     group.add_argument("--concurrency", type=int, metavar="N", default=default(None),
                        help="at most N API requests in flight (default: 16)")
@@ -45,9 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, formats: tuple[str, ...] = FORMATS) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        _add_global_options(p, suppress=True)
+        _add_global_options(p, suppress=True, formats=formats)
         return p
 
     p = command("validate", "validate a policy file offline (no token needed)")
@@ -91,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     # The command comes after `--` and is split off before parsing (see main), so its own flags never
     # reach argparse and the global options may still follow NAME.
     p.add_argument("cmd", nargs="*", metavar="-- COMMAND", help="the command to run, after `--`")
+
+    p = command("report", "the ledger from the state file: billed, saved (est.) and exceptions, per namespace and "
+                "month (no token needed)", formats=(*FORMATS, "csv"))
+    p.add_argument("--since", metavar="WHEN",
+                   help="start of the period: a duration back from now (30d, 12h) or a date (2026-11-01); "
+                   "default: the start of this month (UTC)")
 
     p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token)")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")

@@ -1,0 +1,66 @@
+"""`watchdog report`: the ledger from the state file, as text, Markdown, JSON or CSV. No token, no network."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from watchdog.cli.context import EXIT_OK, Context, UsageError
+from watchdog.cli.parser import DEFAULT_STATE
+
+
+def parse_since(text: str | None, now: datetime) -> datetime | None:
+    """`30d` / `12h` / `1d12h` back from `now`, or an ISO date or instant; None: the start of the month."""
+    from datetime import timedelta
+
+    from watchdog.core.durations import DurationError, parse_duration
+    from watchdog.core.timestamps import parse_timestamp
+
+    if text is None:
+        return None
+    try:
+        return now - timedelta(seconds=parse_duration(text))
+    except DurationError:
+        pass
+    value = text.strip()
+    moment = parse_timestamp(value + "T00:00:00Z" if len(value) == 10 else value)
+    if moment is None:
+        raise UsageError(f"--since: expected a duration like 30d or 12h, or a date like 2026-11-01, got {text!r}")
+    if moment > now:
+        raise UsageError(f"--since {text} is after now ({now.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)")
+    return moment
+
+
+def cmd_report(ctx: Context) -> int:
+    from watchdog.adapters.state_file import load_state
+    from watchdog.core.ledger import ledger
+    from watchdog.core.ledger_codec import history_from_dict
+    from watchdog.core.render import ledger as render
+
+    since = parse_since(ctx.args.since, ctx.now)
+    path = ctx.opt("state", DEFAULT_STATE)
+    state = load_state(path)
+    if not state.existed:
+        ctx.err(f"note: no state file at {path}: no history yet (each `watchdog run` records one entry; pass --state)")
+    elif state.problem:
+        ctx.err(f"note: {state.problem}")
+    history, problem = history_from_dict(state.data.get("history"))
+    if problem:
+        ctx.err(f"note: {problem}")
+    result = ledger(history, ctx.now, since=since)
+    data = render.ledger_to_dict(result, detail=True)
+    fmt = ctx.opt("format", "text")
+    if fmt == "json":
+        ctx.out(json.dumps(data, indent=2))
+    elif fmt == "csv":
+        ctx.out(render.render_csv(result))
+    elif fmt == "markdown":
+        ctx.out(render.render_markdown(result))
+    else:
+        ctx.out(render.render_text(result))
+    if ctx.opt("report"):
+        target = Path(ctx.opt("report"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK
