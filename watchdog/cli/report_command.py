@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from watchdog.cli.context import EXIT_OK, Context, UsageError
+from watchdog.cli.context import EXIT_FAILED, EXIT_OK, Context, UsageError
 from watchdog.cli.parser import DEFAULT_STATE
 
 
@@ -41,13 +41,12 @@ def cmd_report(ctx: Context) -> int:
     since = parse_since(ctx.args.since, ctx.now)
     path = ctx.opt("state", DEFAULT_STATE)
     state = load_state(path)
+    history, problem = history_from_dict(state.data.get("history"))
+    problem = state.problem or problem
     if not state.existed:
         ctx.err(f"note: no state file at {path}: no history yet (each `watchdog run` records one entry; pass --state)")
-    elif state.problem:
-        ctx.err(f"note: {state.problem}")
-    history, problem = history_from_dict(state.data.get("history"))
-    if problem:
-        ctx.err(f"note: {problem}")
+    elif problem:
+        ctx.err(f"watchdog: {problem}")
     result = ledger(history, ctx.now, since=since)
     data = render.ledger_to_dict(result, detail=True)
     fmt = ctx.opt("format", "text")
@@ -63,4 +62,5 @@ def cmd_report(ctx: Context) -> int:
         target = Path(ctx.opt("report"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return EXIT_OK
+    # An unreadable history is an answer that cannot be trusted: say so in the exit code too.
+    return EXIT_FAILED if problem else EXIT_OK
