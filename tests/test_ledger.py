@@ -248,4 +248,4 @@ def test_an_empty_or_one_run_history_has_no_money(count):
     history = nights(*[(0, kept("a", price=1.0))][:count])
     result = ledger(history, T0)
     assert result.total.billed == 0 and result.total.unknown_hours == 0
-    assert result.empty == (count == 0)
+    assert (result.history_since is None) == (count == 0)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -57,10 +60,6 @@ def run_demo(ctx: Context, main: Callable[..., int]) -> int:
 def replay_nights(ctx: Context, main: Callable[..., int], env: dict[str, str], fleet: Path, policies: str) -> int:
     """The ledger's story: real `watchdog run` nights on a second fake fleet whose clock starts three days ago and
     moves a day at a time (someone resumes one paused endpoint on the way), then `watchdog report`."""
-    import io
-    import json
-    from datetime import timedelta
-
     from watchdog.fakes.clock import FakeClock
     from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 

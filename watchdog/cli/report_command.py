@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from watchdog.cli.context import EXIT_FAILED, EXIT_OK, Context, UsageError
@@ -12,8 +12,6 @@ from watchdog.cli.parser import DEFAULT_STATE
 
 def parse_since(text: str | None, now: datetime) -> datetime | None:
     """`30d` / `12h` / `1d12h` back from `now`, or an ISO date or instant; None: the start of the month."""
-    from datetime import timedelta
-
     from watchdog.core.durations import DurationError, parse_duration
     from watchdog.core.timestamps import parse_timestamp
 

@@ -198,6 +198,7 @@ def run_record(report: Report, now: datetime, run_every_seconds: int) -> RunReco
             rates[r.endpoint.key] = float(rate)
             if is_exception(r):
                 exceptions.add(r.endpoint.key)
+    priced = len(rates)
     rest = sorted((k for k in rates if k not in actions and k not in exceptions), key=lambda k: (-rates[k], k))
     for key in rest[MAX_ENDPOINTS_PER_RUN:]:
         namespace = namespace_of(key)
@@ -207,7 +208,7 @@ def run_record(report: Report, now: datetime, run_every_seconds: int) -> RunReco
         command=report.command,
         run_every_seconds=run_every_seconds,
         billable=len(billable),
-        unpriced=len(billable) - sum(1 for r in billable if r.endpoint.hourly_usd is not None),
+        unpriced=len(billable) - priced,
         namespaces=listed,
         rates=rates,
         exceptions=frozenset(exceptions),
@@ -489,20 +490,12 @@ class Ledger:
     # month (a fold counts whole or not at all).
     counted_from: datetime
 
-    @property
-    def empty(self) -> bool:
-        return self.history_since is None
-
 
 def _money(t: _Tally, namespace: str | None = None) -> Money:
     if namespace is not None:
         return Money(t.billed.get(namespace, 0.0), t.saved.get(namespace, 0.0), t.exceptions.get(namespace, 0.0),
                      t.namespace_unknown.get(namespace, 0.0))
     return Money(sum(t.billed.values(), 0.0), sum(t.saved.values(), 0.0), sum(t.exceptions.values(), 0.0), t.unknown)
-
-
-def _month_of(label: str) -> datetime:
-    return datetime.strptime(label, "%Y-%m").replace(tzinfo=_UTC)
 
 
 def _window(history: History, segments: Sequence[tuple[int, int, _Segment]],

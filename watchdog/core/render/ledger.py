@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from watchdog.core.durations import format_duration
-from watchdog.core.ledger import Ledger, Money, RunLine
+from watchdog.core.ledger import CHART_POINTS, Ledger, Money, RunLine
 from watchdog.core.render.charts import details_table, line_chart, point_labels
 from watchdog.core.render.markdown import money, table, utc_text
 from watchdog.core.timestamps import format_timestamp
@@ -23,7 +23,7 @@ DEFINITIONS = (
 
 
 def _usd(value: float) -> float:
-    return round(value + 0.0, 2)
+    return round(value, 2) + 0.0  # never -0.0
 
 
 def window_title(ledger: Ledger) -> str:
@@ -97,9 +97,9 @@ def charts(ledger: Ledger) -> list[str]:
     if not ledger.recent_burn:
         return []
     instants = [at for at, _ in ledger.recent_burn]
-    lines = line_chart("Burn $/h at each run (last 30 runs)", "$/h", point_labels(instants),
+    lines = line_chart(f"Burn $/h at each run (last {CHART_POINTS} runs)", "$/h", point_labels(instants),
                        [burn for _, burn in ledger.recent_burn])
-    saved_runs = ledger.runs[-30:]
+    saved_runs = ledger.runs[-CHART_POINTS:]  # the window ends now: these are among the recent runs
     saved_title = f"Saved, {window_title(ledger)}, cumulative (est.)"
     if saved_runs:
         lines += ["", *line_chart(saved_title, "$", point_labels([r.at for r in saved_runs]),
@@ -107,10 +107,8 @@ def charts(ledger: Ledger) -> list[str]:
     saved_at = {r.at: r.cumulative_saved for r in saved_runs}
     rows = [(utc_text(at), money(burn, "/h"), money(saved_at[at]) if at in saved_at else "—")
             for at, burn in ledger.recent_burn]
-    extra = [r for r in saved_runs if r.at not in {at for at, _ in ledger.recent_burn}]
-    rows += [(utc_text(r.at), "—", money(r.cumulative_saved)) for r in extra]
     return lines + ["", *details_table("The charts as a table", ("Run", "Burn", f"Saved {window_title(ledger)} (est.)"),
-                                        sorted(rows)), ""]
+                                        rows), ""]
 
 
 def render_text(ledger: Ledger) -> str:
