@@ -6,14 +6,13 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from watchdog.cli.context import EXIT_FAILED, EXIT_OK, Context, UsageError
+from watchdog.cli.context import EXIT_FAILED, EXIT_OK, Context, UsageError, parse_now
 from watchdog.cli.parser import DEFAULT_STATE
 
 
 def parse_since(text: str | None, now: datetime) -> datetime | None:
     """`30d` / `12h` / `1d12h` back from `now`, or an ISO date or instant; None: the start of the month."""
     from watchdog.core.durations import DurationError, parse_duration
-    from watchdog.core.timestamps import parse_timestamp
 
     if text is None:
         return None
@@ -21,10 +20,10 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
         return now - timedelta(seconds=parse_duration(text))
     except DurationError:
         pass
-    value = text.strip()
-    moment = parse_timestamp(value + "T00:00:00Z" if len(value) == 10 else value)
-    if moment is None:
-        raise UsageError(f"--since: expected a duration like 30d or 12h, or a date like 2026-11-01, got {text!r}")
+    try:
+        moment = parse_now(text)  # the one ISO-8601 rule of the command line (a bare date is 00:00 UTC)
+    except UsageError:
+        raise UsageError(f"--since: expected a duration like 30d or 12h, or a date like 2026-11-01, got {text!r}") from None
     if moment > now:
         raise UsageError(f"--since {text} is after now ({now.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)")
     return moment
