@@ -309,7 +309,7 @@ class _Tally:
     unknown: float = 0.0
     runs: int = 0
 
-    def add_segment(self, seg: _Segment, a: datetime, b: datetime, stretches: Sequence[Stretch]) -> None:
+    def add_segment(self, seg: _Segment, a: datetime, b: datetime, stretches: Sequence[_Saving]) -> None:
         t0, t1, ns = seg.start.at, seg.end.at, seg.namespace
         if t1 <= a or t0 >= b:
             return
@@ -325,8 +325,10 @@ class _Tally:
         self.billed[ns] += _area(t0, seg.start.namespaces.get(ns, 0.0), t1, seg.end.namespaces.get(ns, 0.0), a, b)
         self.exceptions[ns] += _area(t0, sum(v for k, v in before.items() if k in seg.start.exceptions),
                                      t1, sum(v for k, v in after.items() if k in seg.end.exceptions), a, b)
-        for s in stretches:
-            self.saved[ns] += s.usd_per_hour * _overlap_hours((t0, t1), (a, b), (s.stopped_at, s.saving_until))
+        lo, hi = max(t0, a), min(t1, b)
+        for start, until, rate in stretches:  # the hot loop of a long history: plain comparisons first
+            if start < hi and until > lo:
+                self.saved[ns] += rate * _hours(max(start, lo), min(until, hi))
 
     def add_gap(self, r0: RunRecord, r1: RunRecord, a: datetime, b: datetime) -> None:
         if (r1.at - r0.at).total_seconds() > allowance_seconds(r1.run_every_seconds):
@@ -341,10 +343,14 @@ class _Tally:
         self.runs += fold.runs
 
 
-def _by_namespace(stretches: Iterable[Stretch]) -> dict[str, list[Stretch]]:
-    out: dict[str, list[Stretch]] = defaultdict(list)
+# A stretch as the saving counts it: (stopped at, saving until, $/h).
+_Saving = tuple[datetime, datetime, float]
+
+
+def _by_namespace(stretches: Iterable[Stretch]) -> dict[str, list[_Saving]]:
+    out: dict[str, list[_Saving]] = defaultdict(list)
     for s in stretches:
-        out[s.namespace].append(s)
+        out[s.namespace].append((s.stopped_at, s.saving_until, s.usd_per_hour))
     return out
 
 
@@ -362,7 +368,7 @@ def _by_month(
     segments: Iterable[tuple[int, int, _Segment]],
     gaps: Iterable[tuple[RunRecord, RunRecord]],
     runs: Iterable[RunRecord],
-    stretches: Mapping[str, Sequence[Stretch]],
+    stretches: Mapping[str, Sequence[_Saving]],
     until: datetime,
 ) -> dict[str, _Tally]:
     """Segments, gaps between runs and run counts, split at UTC month boundaries and cut at `until`."""
@@ -499,7 +505,7 @@ def _money(t: _Tally, namespace: str | None = None) -> Money:
 
 
 def _window(history: History, segments: Sequence[tuple[int, int, _Segment]],
-            stretches: Mapping[str, Sequence[Stretch]], a: datetime, b: datetime) -> _Tally:
+            stretches: Mapping[str, Sequence[_Saving]], a: datetime, b: datetime) -> _Tally:
     """The tally of [a, b]: live segments and gaps clipped to it, plus the folded months that start inside it."""
     t = _Tally()
     for _, _, seg in segments:
@@ -520,7 +526,7 @@ def _fold_within(fold: MonthFold, a: datetime, b: datetime) -> bool:
 
 
 def _run_lines(history: History, segments: Sequence[tuple[int, int, _Segment]],
-               stretches: Mapping[str, Sequence[Stretch]], a: datetime, b: datetime) -> list[RunLine]:
+               stretches: Mapping[str, Sequence[_Saving]], a: datetime, b: datetime) -> list[RunLine]:
     """One line per run in [a, b], with the money of the segments that end at it."""
     runs = history.runs
     ending: dict[int, list[_Segment]] = defaultdict(list)
