@@ -40,6 +40,9 @@ def test_demo_runs_with_no_token_and_explains_itself(tmp_path):
     assert "acme-ml/prod-chat" in out and "protected" in out
     assert "Would act on" in out and "=== Slack webhook payload ===" in out
     assert "every endpoint of the fake fleet is untouched" in out
+    # The ledger's story: a few nights of real runs on a second fake fleet, then what they cost and saved.
+    assert out.count("UTC: ") >= 4 and "=== 4. watchdog report" in out
+    assert "History since" in out and "saved " in out and "Mermaid charts" in out
     # The caller's secrets are stripped: the demo neither uses nor prints them.
     assert "SENTINEL" not in out + proc.stderr
     assert not (tmp_path / ".watchdog").exists()  # the demo keeps its state in a temporary folder

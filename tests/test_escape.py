@@ -129,7 +129,9 @@ def test_demo_dashboard_and_slack_show_every_glob_as_the_policy_writes_it() -> N
     shown = {m.group(1) for m in re.finditer(r'\(rule \d+ "([^"]*)"\)', text)}  # as the terminal table says them
     assert shown and shown <= globs
     html = MD.render(body) + MD.render(comment)
-    assert "<em>" not in html  # the only emphasis is the watchdog's own bold labels
+    # The only emphasis is the watchdog's own: bold labels, and the ledger's italic footnote.
+    own_italics = sum(1 for line in body.splitlines() if line.startswith("_Billed:") and line.endswith("_"))
+    assert html.count("<em>") == own_italics
     assert html.count("<strong>") == comment.count("**") // 2
     sections = "\n".join(b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
     for where, coded in ((html, r"\(rule \d+ <code>([^<]*)</code>\)"), (sections, r"\(rule \d+ `([^`]*)`\)")):

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "check": "fleet_commands:cmd_fleet",
     "run": "fleet_commands:cmd_fleet",
     "pause-all": "fleet_commands:cmd_fleet",
+    "report": "report_command:cmd_report",
     "demo": "demo_command:cmd_demo",
 }
 

@@ -132,6 +132,12 @@ def cmd_fleet(ctx: Context) -> int:
     new_state = dict(state.data)
     if command != "check":
         from watchdog.operations.alerts import deliver_alerts
+        from watchdog.operations.ledger_history import attach_ledger
+
+        report, history = attach_ledger(report, state.data.get("history"), now=ctx.now,
+                                        run_every_seconds=policy.run_every_seconds, record=not dry_run)
+        if history is not None:
+            new_state["history"] = history
 
         delivery = deliver_alerts(
             report,

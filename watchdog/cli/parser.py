@@ -89,8 +89,13 @@ COMMAND_SPECS: dict[str, CommandSpec] = {
                                               "eval \"$(watchdog resume llm-eval-7b --wait | tail -1)\"")),
     "session": CommandSpec(_ONE_ENDPOINT, (), ("watchdog session llm-eval-7b -- python eval.py",
                                                "watchdog session acme-ml/llm-eval-7b --timeout 900 -- ./bench.sh")),
+    "report": CommandSpec(("state", "now", "format", "report"), ("text", "markdown", "json", "csv"), (
+        "watchdog report",
+        "watchdog report --since 30d --format csv > ledger.csv",
+    )),
     "demo": CommandSpec(("policies", "format", "now"), ("text", "json", "markdown"), ("watchdog demo",)),
 }
+ALL_FORMATS = ("text", "json", "markdown", "csv")
 
 
 def _add_globals(parser: argparse.ArgumentParser, names: tuple[str, ...], *, suppress: bool, title: str,
@@ -100,7 +105,7 @@ def _add_globals(parser: argparse.ArgumentParser, names: tuple[str, ...], *, sup
         kwargs = dict(option.kwargs)
         help_text = option.help
         if option.dest == "format":
-            kwargs["choices"] = formats or ("text", "json", "markdown")
+            kwargs["choices"] = formats or ALL_FORMATS
             kwargs.pop("metavar", None)
             help_text = f"stdout format (default: {kwargs['choices'][0]})"
         if option.dest not in names:
@@ -191,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     # The command comes after `--` and is split off before parsing (see main), so its own flags never
     # reach argparse and the global options may still follow NAME.
     p.add_argument("cmd", nargs="*", metavar="-- COMMAND", help="the command to run, after `--`")
+
+    p = command("report", "the ledger from the state file: billed, saved (est.) and exceptions, per namespace and "
+                "month (no token needed)")
+    p.add_argument("--since", metavar="WHEN",
+                   help="start of the period: a duration back from now (30d, 12h) or a date (2026-11-01); "
+                   "default: the start of this month (UTC)")
 
     p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token)")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")

@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the ledger imports this module
+    from watchdog.core.ledger import Ledger
 
 
 class EndpointState(enum.StrEnum):
@@ -276,6 +280,7 @@ class Report:
     alerts: tuple[AlertResult, ...] = ()
     errors: tuple[str, ...] = ()  # run-level problems (action cap hit, ...): the run failed
     notices: tuple[str, ...] = ()  # run-level news that is not a failure (state file recovered, schedule dropped)
+    ledger: Ledger | None = None  # month-to-date money from the history (run and pause-all; None for check)
 
     @property
     def failed(self) -> bool:

@@ -136,7 +136,8 @@ def deliver_alerts(
     # --- Slack digest ---
     remembered = channel_memory(memory, SLACK)
     slack_news = news(remembered, current, report)
-    payload = build_slack_payload(slack_news, now=now, dry_run=dry_run, run_url=link, issue_url=issue_url)
+    payload = build_slack_payload(slack_news, now=now, dry_run=dry_run, run_url=link, issue_url=issue_url,
+                                  saved_this_month=report.ledger.month.saved if report.ledger else None)
     if slack.active or dry_run:
         all_news.update((e.key, e) for e in slack_news)
         shown = json.dumps(payload, indent=2, ensure_ascii=False) if slack_news else "(nothing new: no message)"

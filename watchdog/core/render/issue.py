@@ -9,6 +9,7 @@ from watchdog.core.events import Event, count_by_kind, saved_usd_per_hour
 from watchdog.core.model import Outcome, Report
 from watchdog.core.render.escape import md_code, md_reason, md_text
 from watchdog.core.render.markdown import EVENT_LABELS, event_line, money, outcome_markdown, table, utc_text
+from watchdog.core.render.ledger import markdown_section as ledger_markdown
 from watchdog.core.durations import format_duration
 
 DASHBOARD_LABEL = "endpoint-watchdog"
@@ -41,8 +42,9 @@ def _fit_rows(head: list[str], rows: list[str], tail: list[str], limit: int) -> 
 def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MAX_CHARS) -> str:
     """The issue body: billable endpoints and what this run did, rewritten each run.
 
-    It holds no timestamp on purpose: when nothing billable changed, the body is identical and the
-    watchdog skips the update. Owners appear in backticks so body edits never ping anyone.
+    It holds no timestamp of its own: when nothing changed, the body is identical and the watchdog skips the
+    update (with a ledger, each run adds a chart point, so the body changes every run; edits notify no one).
+    Owners appear in backticks so body edits never ping anyone.
     """
     shown = [r for r in report.endpoints if r.endpoint.billable or r.outcome in _ACTED]
     hidden = len(report.endpoints) - len(shown)
@@ -59,7 +61,8 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
     head += [f"- :x: could not list {md_code(ns.name)}: {md_text(ns.error or 'unknown error')}" for ns in failed_ns]
     if failed_ns:
         head.append("")
-    tail = [
+    # The money section is bounded (30 chart points, 10 namespaces, 5 spenders): the endpoint rows give way first.
+    tail = ([""] + ledger_markdown(report.ledger) if report.ledger is not None else []) + [
         "",
         "Undo a pause with `watchdog resume NAME --namespace NS` (or resume it in the Endpoints UI).",
         "This body is rewritten by the watchdog on every run; new events arrive as comments.",

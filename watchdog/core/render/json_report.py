@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from watchdog.core.durations import format_duration
+from watchdog.core.render.ledger import ledger_to_dict
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 from watchdog.core.model import (
     EndpointResult,
@@ -123,6 +124,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
     if report.notices:
         data["notices"] = list(report.notices)
+    if report.ledger is not None:
+        data["ledger"] = ledger_to_dict(report.ledger)
     return data
 
 

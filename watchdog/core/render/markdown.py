@@ -201,6 +201,10 @@ def render_step_summary(
         lines.append("")
     lines += ["### New this run", ""]
     lines += [event_line(e, mention=False) for e in events] or ["Nothing new: no alert sent."]
+    if report.ledger is not None:  # before the endpoint table, which is what gets cut on a huge fleet
+        from watchdog.core.render.ledger import markdown_section  # it imports this module
+
+        lines += ["", *markdown_section(report.ledger, heading="###")]
     lines += ["", "### Endpoints", ""]
     if report.endpoints:
         lines += table(ENDPOINT_HEADERS, (endpoint_row(r, now) for r in report.endpoints))

@@ -98,8 +98,9 @@ def section_text(group: Sequence[Event]) -> str:
     return _clip("\n".join(lines), MAX_SECTION_CHARS)
 
 
-def headline(events: Sequence[Event], *, dry_run: bool = False) -> str:
-    """`Endpoint watchdog: 2 paused · 1 failed · 3 to watch · $3.50/h saved` (≤ 150 characters)."""
+def headline(events: Sequence[Event], *, dry_run: bool = False, saved_this_month: float | None = None) -> str:
+    """`Endpoint watchdog: 2 paused · 1 failed · 3 to watch · $3.50/h saved · saved $75.00 this month (est.)`
+    (≤ 150 characters; the month's saving comes from the ledger)."""
     acted = sum(1 for e in events if e.kind in ACTION_KINDS)
     failed = sum(1 for e in events if e.kind in FAILURE_KINDS or e.kind == "run-error")
     recovered = sum(1 for e in events if e.kind == "recovered")
@@ -109,6 +110,8 @@ def headline(events: Sequence[Event], *, dry_run: bool = False) -> str:
     saved = saved_usd_per_hour(events)
     if saved:
         parts.append(f"{money(saved, '/h')} {'would be ' if dry_run else ''}saved")
+    if saved_this_month is not None and saved_this_month >= 0.005:
+        parts.append(f"saved {money(saved_this_month)} this month (est.)")
     prefix = "[dry run] " if dry_run else ""
     return _clip(f"{prefix}Endpoint watchdog: " + " · ".join(p for p in parts if p), MAX_HEADER_CHARS)
 
@@ -126,9 +129,10 @@ def build_slack_payload(
     dry_run: bool = False,
     run_url: str | None = None,
     issue_url: str | None = None,
+    saved_this_month: float | None = None,
 ) -> dict:
     """The webhook JSON for this run's news: header, a section per endpoint, a "+N more" line, a context line."""
-    head = headline(events, dry_run=dry_run)
+    head = headline(events, dry_run=dry_run, saved_this_month=saved_this_month)
     groups = _group(events)
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": head, "emoji": True}}]
     # Reserve the context block and a possible "+N more" section.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from watchdog.core.durations import format_duration
 from watchdog.core.events import EventKind, action_counts
+from watchdog.core.render.ledger import summary_line
 from watchdog.core.timestamps import format_timestamp
 from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 from watchdog.core.render.escape import one_line
@@ -104,6 +105,8 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
         lines.append(f"!! {error}")
     for notice in report.notices:
         lines.append(f"note: {notice}")
+    if report.ledger is not None:
+        lines.append(summary_line(report.ledger))
     for alert in report.alerts:
         detail = f" ({one_line(alert.error or alert.detail)})" if (alert.error or alert.detail) else ""
         lines.append(f"alert {alert.channel}: {alert.status}{detail}")
