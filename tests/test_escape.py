@@ -132,7 +132,7 @@ def test_demo_dashboard_and_slack_show_every_glob_as_the_policy_writes_it() -> N
     # The only emphasis is the watchdog's own: bold labels, and the ledger's italic footnote.
     own_italics = sum(1 for line in body.splitlines() if line.startswith("_Billed:") and line.endswith("_"))
     assert html.count("<em>") == own_italics
-    assert html.count("<strong>") == comment.count("**") // 2
+    assert html.count("<strong>") == (body.count("**") + comment.count("**")) // 2
     sections = "\n".join(b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
     for where, coded in ((html, r"\(rule \d+ <code>([^<]*)</code>\)"), (sections, r"\(rule \d+ `([^`]*)`\)")):
         found = re.findall(coded, where)
