@@ -22,10 +22,12 @@ from watchdog.core.model import (
     Finding,
     Notice,
     NoticeKind,
+    Reconfiguration,
     RuleRef,
 )
 from watchdog.core.policy import Effective, Policy, Rule
 from watchdog.core.rules import REGISTRY, CheckResult
+from watchdog.core.rules.fix_config import FixConfig
 from watchdog.core.rules.general import Owner, WarnBefore
 
 # Strongest first: when several limits break, the decision is the strongest of their actions.
@@ -66,13 +68,15 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
     eff = policy.effective(rule)
     notices: list[Notice] = []
 
-    def verdict(decision: Decision, reason: str, results: tuple[CheckResult, ...] = ()) -> Evaluation:
+    def verdict(decision: Decision, reason: str, results: tuple[CheckResult, ...] = (),
+                reconfiguration: Reconfiguration | None = None) -> Evaluation:
         return Evaluation(
             endpoint=snapshot, rule=ref, decision=decision, reason=reason,
             violations=tuple(f for r in results for f in r.violations),
             warnings=tuple(f for r in results for f in r.warnings),
             notices=(*notices, *(n for r in results for n in r.notices)),
             owner=Owner.of(eff),
+            reconfiguration=reconfiguration,
         )
 
     if snapshot.unmeasurable:
@@ -101,10 +105,20 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
     if exempt is not None:
         reason = f"exempt until {exempt}, not acted on: {top.reason}" if top else f"exempt until {exempt} {eff.where}"
         return verdict(Decision.EXEMPT, reason, results)
+    more = len(violations) - 1
+    suffix = f" (+{more} more)" if more > 0 else ""
+    # fix_config: broken configuration limits are corrected through the API, unless a pause or a scale-to-zero
+    # wins (an update may restart what is being stopped) or the endpoint's state rules an update out this run.
+    change = FixConfig.change(measured, eff, violations)
+    stops = top is not None and top.action is not Action.NOTIFY
+    if change is not None and change.held_back is None and not stops:
+        return verdict(Decision.RECONFIGURE, change.reason + suffix, results, change.reconfiguration)
     if top is not None:
-        more = len(violations) - 1
-        suffix = f" (+{more} more)" if more else ""
-        return verdict(_DECISION_FOR_ACTION[top.action], top.reason + suffix, results)
+        held_back = ""
+        if change is not None:
+            held_back = f"; {change.held_back}" if change.held_back else (
+                f"; not reconfigured: the {top.action} wins (an update may restart the endpoint it stops)")
+        return verdict(_DECISION_FOR_ACTION[top.action], top.reason + suffix + held_back, results)
     if not measured.billable:
         return verdict(Decision.KEEP, f"{snapshot.state}: not billing", results)
     undecided = next((r.notify_reason for r in results if r.notify_reason), None)
