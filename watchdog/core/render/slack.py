@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, Event, saved_usd_per_hour
+from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, RECONFIGURE_KINDS, Event, saved_usd_per_hour
 from watchdog.core.render.markdown import EVENT_LABELS, money, utc_text
 
 # Block Kit limits (reference §2.2).
@@ -28,6 +28,8 @@ EMOJI = {
     "scaled-to-zero": ":arrow_down:",
     "would-pause": ":double_vertical_bar:",
     "would-scale-to-zero": ":arrow_down:",
+    "reconfigured": ":wrench:",
+    "would-reconfigure": ":wrench:",
     "violation": ":warning:",
     "limit-approaching": ":hourglass_flowing_sand:",
     "exemption-expiring": ":calendar:",
@@ -90,21 +92,30 @@ def section_text(group: Sequence[Event]) -> str:
     undo = next((e.undo for e in group if e.undo), None)
     if undo:
         lines.append(f"Undo: `{escape(undo)}`")
+        note = next((e.undo_note for e in group if e.undo_note), None)
+        if note:
+            lines.append(f"({escape(note)})")
     return _clip("\n".join(lines), MAX_SECTION_CHARS)
 
 
-def headline(events: Sequence[Event], *, dry_run: bool = False) -> str:
-    """`Endpoint watchdog: 2 paused · 1 failed · 3 to watch · $3.50/h saved` (≤ 150 characters)."""
+def headline(events: Sequence[Event], *, dry_run: bool = False, idle_coverage: str | None = None) -> str:
+    """`Endpoint watchdog: 2 paused · 1 reconfigured · 1 failed · 3 to watch · $3.50/h saved · idle known 8/11`
+    (≤ 150 characters)."""
     acted = sum(1 for e in events if e.kind in ACTION_KINDS)
+    reconfigured = sum(1 for e in events if e.kind in RECONFIGURE_KINDS)
     failed = sum(1 for e in events if e.kind in FAILURE_KINDS or e.kind == "run-error")
     recovered = sum(1 for e in events if e.kind == "recovered")
-    watch = len(events) - acted - failed - recovered
+    watch = len(events) - acted - reconfigured - failed - recovered
     verb = "would pause" if dry_run else "paused"
-    parts = [f"{acted} {verb}" if acted else "", f"{failed} failed" if failed else "",
+    parts = [f"{acted} {verb}" if acted else "",
+             f"{reconfigured} {'would reconfigure' if dry_run else 'reconfigured'}" if reconfigured else "",
+             f"{failed} failed" if failed else "",
              f"{watch} to watch" if watch else "", f"{recovered} recovered" if recovered else ""]
     saved = saved_usd_per_hour(events)
     if saved:
         parts.append(f"{money(saved, '/h')} {'would be ' if dry_run else ''}saved")
+    if idle_coverage:
+        parts.append(idle_coverage)
     prefix = "[dry run] " if dry_run else ""
     return _clip(f"{prefix}Endpoint watchdog: " + " · ".join(p for p in parts if p), MAX_HEADER_CHARS)
 
@@ -121,9 +132,12 @@ def build_slack_payload(
     dry_run: bool = False,
     run_url: str | None = None,
     issue_url: str | None = None,
+    idle_coverage: str | None = None,
 ) -> dict:
-    """The webhook JSON for this run's news: header, a section per endpoint, a "+N more" line, a context line."""
-    head = headline(events, dry_run=dry_run)
+    """The webhook JSON for this run's news: header, a section per endpoint, a "+N more" line, a context line.
+
+    `idle_coverage` (`idle known 8/11`) ends the header: how far the watchdog could see idle time this run."""
+    head = headline(events, dry_run=dry_run, idle_coverage=idle_coverage)
     groups = _group(events)
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": head, "emoji": True}}]
     # Reserve the context block and a possible "+N more" section.
