@@ -86,6 +86,9 @@ def test_idle_unknown_news_is_one_event_per_namespace_with_the_fix():
     ]
     assert "2 billable endpoint(s)" in events[1].detail and "notebook, sandbox" in events[1].detail
     assert "Fix: set fix_config: true and scale_to_zero_after" in events[1].detail
+    assert events[1].owner == "@alice"  # the owners of the endpoints concerned are still told (and mentioned)
+    mixed = make_report(blind("a"), kept("b", notices=(UNKNOWN,), owner="@bob"), kept("c", notices=(UNKNOWN,), owner=None))
+    assert current_events(mixed, NOW)[0].owner == "@alice, @bob"
     many = make_report(*(blind(f"ep-{i}") for i in range(7)))
     (event,) = current_events(many, NOW)
     assert "ep-0, ep-1, ep-2, ep-3, ep-4 and 2 more" in event.detail

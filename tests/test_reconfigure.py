@@ -252,3 +252,12 @@ def test_pause_all_pauses_an_endpoint_that_would_be_reconfigured():
     hub = RecordingHub()
     act(hub, evs, max_actions=None)
     assert hub.calls == [("pause", "acme-ml/sleepy-a", {})]
+
+
+def test_status_card_shows_the_fix_and_its_undo():
+    from watchdog.core.render.status import render_status
+
+    snapshot = snap("sleepy-a", min_r=1)
+    card = render_status([snapshot], [evaluate(POLICY, snapshot, NOW)], NOW)
+    assert ("  fix        min_replica 1 → 0, scale_to_zero_timeout none → 30m; undo: hf endpoints update sleepy-a "
+            "--namespace acme-ml --min-replica 1") in card

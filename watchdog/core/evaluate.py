@@ -1,8 +1,9 @@
 """The pure verdict: one policy, one endpoint snapshot, one instant → an Evaluation with its reasons.
 
 Each limit is a rule class in the registry (`watchdog.core.rules`); this module runs them in registry order and
-turns what they found into one decision: protected and exempt first, then the strongest action among the
-violations, else notify when a rule could not tell, else keep.
+turns what they found into one decision: protected and exempt first, then a pause or scale-to-zero among the
+violations, then (fix_config) a reconfiguration of the broken configuration limits, then notify, else notify when a
+rule could not tell, else keep. What a reconfiguration sets, and when it is held back, is `rules/fix_config.py`'s.
 """
 
 from __future__ import annotations

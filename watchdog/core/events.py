@@ -174,9 +174,10 @@ def _idle_unknown_events(report: Report) -> list[Event]:
         detail = (f"{len(names)} billable endpoint(s) with no idle signal (no lastUsedAt, no request metrics), so "
                   f"their idle limits cannot be checked: {shown}. Fix: {IDLE_FIX}.")
         burn = round(sum(r.endpoint.hourly_usd or 0.0 for r in results), 2)
+        owners = ", ".join(sorted({r.evaluation.owner for r in results if r.evaluation.owner})) or None
         events.append(Event(key=f"idle-unknown:{namespace}", kind=EventKind.IDLE_UNKNOWN,
                             title=f"Idle time unknown in {namespace}", detail=detail, subject=f"namespace:{namespace}",
-                            namespace=namespace, hourly_usd=burn or None))
+                            namespace=namespace, owner=owners, hourly_usd=burn or None))
     return events
 
 

@@ -54,6 +54,10 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
         lines.append("  policy     (no policy file)")
     else:
         lines.append(f"  policy     rule {ev.rule.index} \"{ev.rule.match}\" → {ev.decision.value}: {ev.reason}")
+        if ev.reconfiguration is not None:
+            change = ev.reconfiguration
+            note = f" ({change.undo_note})" if change.undo_note else ""
+            lines.append(f"  fix        {change.changes}; undo: {change.undo}{note}")
         for finding in (*ev.violations, *ev.warnings):
             lines.append(f"             - {finding.reason}")
         for notice in ev.notices:
