@@ -144,7 +144,7 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         or (ev.decision in (Decision.PAUSE, Decision.SCALE_TO_ZERO, Decision.RECONFIGURE)
             and result.outcome is not Outcome.GONE)
     ):
-        # Notify-only rules, and pause/scale decisions the run did not carry out (e.g. the action cap).
+        # Notify-only rules, and pause/scale/reconfigure decisions the run did not carry out (e.g. the action cap).
         checks = ",".join(sorted({f.check for f in ev.violations}))
         events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind=EventKind.VIOLATION,
                             title=f"{_violation_title(ev)}: {ident}", detail=ev.reason, **common))
