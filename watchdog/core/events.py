@@ -171,7 +171,7 @@ def _idle_unknown_events(report: Report) -> list[Event]:
         shown = ", ".join(names[:IDLE_UNKNOWN_NAMES_SHOWN])
         if len(names) > IDLE_UNKNOWN_NAMES_SHOWN:
             shown += f" and {len(names) - IDLE_UNKNOWN_NAMES_SHOWN} more"
-        detail = (f"{len(names)} billable endpoint(s) with no idle signal (no lastUsedAt, no request metrics), so "
+        detail = (f"{len(names)} billable endpoint(s) with no idle signal (no lastUsedAt, no request metrics yet), so "
                   f"their idle limits cannot be checked: {shown}. Fix: {IDLE_FIX}.")
         burn = round(sum(r.endpoint.hourly_usd or 0.0 for r in results), 2)
         owners = ", ".join(sorted({r.evaluation.owner for r in results if r.evaluation.owner})) or None
