@@ -145,7 +145,7 @@ def test_every_channel_shows_old_new_and_the_undo():
     (event,) = [e for e in current_events(report, NOW) if e.kind == "reconfigured"]
     assert event.title == "Reconfigured acme-ml/batch-scorer" and event.undo == undo and event.undo_note == note
     comment = news_comment([event], now=NOW)
-    assert f"**Reconfigured** `acme-ml/batch-scorer` — autoscaling up to 8 replicas" in comment
+    assert "**Reconfigured** `acme-ml/batch-scorer` — autoscaling up to 8 replicas" in comment
     assert f"undo: `{undo}` ({note})" in comment
     body = dashboard_body(report, now=NOW)
     assert f"- `acme-ml/batch-scorer` reconfigured: min_replica 1 → 0, max_replica 8 → 4, scale_to_zero_timeout " \
