@@ -174,7 +174,13 @@ def test_a_failed_update_is_an_action_failure_with_the_apis_message():
     assert event.kind == "action-failed" and event.title == "Failed to reconfigure acme-ml/batch-scorer"
     assert "HTTP 400: Bad Request: nope" in event.detail
     assert report.failed
-    assert "FAILED to reconfigure acme-ml/batch-scorer" in render_text(report)
+    text = render_text(report)
+    assert ("FAILED to reconfigure acme-ml/batch-scorer (min_replica 1 → 0, max_replica 8 → 4, scale_to_zero_timeout "
+            "none → 1h): update acme-ml/batch-scorer: HTTP 400: Bad Request: nope") in text
+    assert "undo: hf endpoints update" not in text
+    assert "hf endpoints update" not in dashboard_body(report, now=NOW)
+    assert "- reconfigure: min_replica 1 → 0, max_replica 8 → 4, scale_to_zero_timeout none → 1h\n" in \
+        render_report_markdown(report)
 
 
 def test_a_reconfigure_held_back_by_the_cap_is_news_as_a_violation():

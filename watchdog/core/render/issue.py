@@ -7,7 +7,7 @@ from datetime import datetime
 
 from watchdog.core.events import Event, count_by_kind, saved_usd_per_hour
 from watchdog.core.idle_coverage import idle_coverage
-from watchdog.core.model import Decision, Outcome, Report
+from watchdog.core.model import Outcome, Report
 from watchdog.core.render.markdown import EVENT_LABELS, event_line, md_inline, money, outcome_text, table, utc_text
 from watchdog.core.durations import format_duration
 
@@ -97,8 +97,8 @@ def _reconfiguration_lines(report: Report) -> list[str]:
     lines = []
     for r in report.endpoints:
         change = r.evaluation.reconfiguration
-        if change is None or r.evaluation.decision is not Decision.RECONFIGURE:
-            continue
+        if change is None or r.outcome not in (Outcome.RECONFIGURED, Outcome.WOULD_RECONFIGURE):
+            continue  # a failed update has nothing to undo: its error is in the table
         note = f" ({md_inline(change.undo_note)})" if change.undo_note else ""
         lines.append(f"- `{r.endpoint.key}` {outcome_text(r)}: {md_inline(change.changes)} — undo: `{change.undo}`{note}")
     return [*lines, ""] if lines else []

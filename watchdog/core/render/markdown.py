@@ -167,7 +167,8 @@ def render_report_markdown(report: Report) -> str:
         if ev.reconfiguration is not None and ev.decision is Decision.RECONFIGURE:
             change = ev.reconfiguration
             note = f" ({md_inline(change.undo_note)})" if change.undo_note else ""
-            items.append(f"- reconfigure: {md_inline(change.changes)}; undo: `{change.undo}`{note}")
+            undo = f"; undo: `{change.undo}`{note}" if result.outcome is not Outcome.FAILED else ""
+            items.append(f"- reconfigure: {md_inline(change.changes)}{undo}")
         if result.endpoint.unmeasurable:
             items.append(f"- unmeasurable: {md_inline(result.endpoint.unmeasurable)}")
         if items:

@@ -126,6 +126,9 @@ def _reconfiguration_lines(report: Report) -> list[str]:
         verb = _RECONFIGURE_WORDS.get(result.outcome)
         if change is None or verb is None or result.evaluation.decision is not Decision.RECONFIGURE:
             continue
+        if result.outcome is Outcome.FAILED:  # nothing to undo; the error is in the table
+            lines.append(f"{verb} {result.endpoint.key} ({change.changes}): {result.error or 'see above'}")
+            continue
         note = f" ({change.undo_note})" if change.undo_note else ""
         lines.append(f"{verb} {result.endpoint.key}: {change.changes}; undo: {change.undo}{note}")
     return lines
