@@ -186,6 +186,8 @@ def test_run_fixes_the_configuration_and_tells_everyone_with_the_undo(api, tmp_p
     wide = next(s for s in sections if "`acme-ml/wide`" in s)
     assert wide.startswith(":wrench: *Reconfigured* `acme-ml/wide` · decision *reconfigure*")
     assert "max_replica 8 → 2" in wide and "Undo: `hf endpoints update wide --namespace acme-ml --max-replica 8`" in wide
+    context = " ".join(e["text"] for e in message["blocks"][-1]["elements"])
+    assert "(lastUsedAt 8, metrics 0, unknown 1). No idle signal at all in alice. Fix: set fix_config" in context
     idle = [s for s in sections if "Idle time unknown" in s]
     assert len(idle) == 1 and idle[0].startswith(":grey_question: *Idle time unknown* `alice`")
 

@@ -151,8 +151,11 @@ def test_every_channel_shows_old_new_and_the_undo():
     assert f"- `acme-ml/batch-scorer` reconfigured: min_replica 1 → 0, max_replica 8 → 4, scale_to_zero_timeout " \
            f"none → 1h — undo: `{undo}` ({note})" in body
     assert "- reconfigure: min_replica 1 → 0" in render_report_markdown(report)
-    payload = build_slack_payload([event], now=NOW, idle_coverage="idle known 1/1")
-    assert payload["blocks"][0]["text"]["text"] == "Endpoint watchdog: 1 reconfigured · idle known 1/1"
+    payload = build_slack_payload([event], now=NOW, idle_coverage=idle_coverage(r.endpoint for r in report.endpoints))
+    assert payload["blocks"][0]["text"]["text"] == "Endpoint watchdog: 1 reconfigured · idle known 0/1"
+    assert payload["blocks"][-1]["elements"][1]["text"].startswith(
+        "Idle time known for 0 of 1 billable endpoint(s) (lastUsedAt 0, metrics 0, unknown 1). No idle signal at all "
+        "in acme-ml. Fix: set fix_config: true")
     section = payload["blocks"][1]["text"]["text"]
     assert section.startswith(":wrench: *Reconfigured* `acme-ml/batch-scorer` · decision *reconfigure*")
     assert "max_replica 8 → 4" in section and f"Undo: `{undo}`\n({note})" in section

@@ -137,9 +137,8 @@ def deliver_alerts(
     # --- Slack digest ---
     remembered = channel_memory(memory, SLACK)
     slack_news = news(remembered, current, report)
-    coverage = idle_coverage(r.endpoint for r in report.endpoints)
     payload = build_slack_payload(slack_news, now=now, dry_run=dry_run, run_url=link, issue_url=issue_url,
-                                  idle_coverage=coverage.short if coverage.billable else None)
+                                  idle_coverage=idle_coverage(r.endpoint for r in report.endpoints))
     if slack.active or dry_run:
         all_news.update((e.key, e) for e in slack_news)
         shown = json.dumps(payload, indent=2, ensure_ascii=False) if slack_news else "(nothing new: no message)"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, RECONFIGURE_KINDS, Event, saved_usd_per_hour
+from watchdog.core.idle_coverage import IdleCoverage
 from watchdog.core.render.markdown import EVENT_LABELS, money, utc_text
 
 # Block Kit limits (reference §2.2).
@@ -132,12 +133,14 @@ def build_slack_payload(
     dry_run: bool = False,
     run_url: str | None = None,
     issue_url: str | None = None,
-    idle_coverage: str | None = None,
+    idle_coverage: IdleCoverage | None = None,
 ) -> dict:
     """The webhook JSON for this run's news: header, a section per endpoint, a "+N more" line, a context line.
 
-    `idle_coverage` (`idle known 8/11`) ends the header: how far the watchdog could see idle time this run."""
-    head = headline(events, dry_run=dry_run, idle_coverage=idle_coverage)
+    With `idle_coverage`, the header ends with `idle known 8/11` and the context line gives the sources, the
+    namespaces with no idle signal at all and the fix."""
+    coverage = idle_coverage if idle_coverage is not None and idle_coverage.billable else None
+    head = headline(events, dry_run=dry_run, idle_coverage=coverage.short if coverage else None)
     groups = _group(events)
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": head, "emoji": True}}]
     # Reserve the context block and a possible "+N more" section.
@@ -156,6 +159,8 @@ def build_slack_payload(
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": f"+{len(groups) - shown} more — see {where}."}})
     context = [{"type": "mrkdwn", "text": utc_text(now)}]
+    if coverage:
+        context.append({"type": "mrkdwn", "text": _clip(escape(coverage.sentence), MAX_SECTION_CHARS)})
     if run_url:
         context.append({"type": "mrkdwn", "text": f"<{run_url}|Workflow run>"})
     if issue_url:
