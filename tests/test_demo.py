@@ -23,6 +23,28 @@ def test_demo_fleet_is_varied_enough_to_tell_the_story():
     assert any(ep.name.startswith("prod-") for ep in endpoints)  # protected by the policy
 
 
+def test_the_demo_reconfigures_exactly_one_endpoint():
+    from datetime import datetime, timezone
+
+    from watchdog.core.evaluate import evaluate
+    from watchdog.core.measure import Signals, measure
+    from watchdog.core.model import Decision
+    from watchdog.fakes.clock import FakeClock
+    from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+
+    now = datetime(2026, 11, 23, 8, 17, tzinfo=timezone.utc)
+    api = FakeEndpointsAPI.from_fleet_file(bundled("fleet.yaml"), clock=FakeClock(now))
+    policy = load_policy(bundled("policies.yaml"))
+    fixed = []
+    for ns in api.fleet.namespaces:
+        for spec in ns.endpoints:
+            snapshot, _ = measure(api.payload_of(ns.name, spec.name), ns.name, Signals(), None, now)
+            ev = evaluate(policy, snapshot, now)
+            if ev.decision is Decision.RECONFIGURE:
+                fixed.append((snapshot.key, ev.reconfiguration.changes))
+    assert fixed == [("acme-ml/batch-scorer", "min_replica 1 → 0, max_replica 8 → 4, scale_to_zero_timeout none → 1h")]
+
+
 def test_bundled_demo_policy_is_the_shipped_example():
     # The demo ships inside the package (no repo at hand after `pip install`); keep it identical to policies.yaml.
     assert bundled("policies.yaml").read_text() == (ROOT / "policies.yaml").read_text()

@@ -118,3 +118,18 @@ def test_unchanged_decisions_are_not_counted_as_changes_and_limits_read_as_writt
     text = render_plan_markdown(plan_diff(old, new, FLEET, NOW), "old.yaml", "new.yaml")
     assert "change decision" not in text and "changes decision" not in text
     assert "max_uptime 40h → 48h" in text  # as written, not 1d16h → 2d
+
+
+def test_turning_on_fix_config_shows_old_new_values_and_the_undo():
+    new = parse_policy(OLD.replace("    max_cost: 40\n", "    max_cost: 40\n    scale_to_zero_after: 30m\n"
+                                   "    fix_config: true\n"), "new.yaml")
+    fleet = (running("bench-1", 2, tags=("benchmark",), price_per_replica_hour=1.0, min_replicas=1, max_replicas=1),)
+    diff = plan_diff(parse_policy(OLD, "old.yaml"), new, fleet, NOW)
+    (change,) = diff.changes
+    assert (change.old.decision, change.new.decision) == (Decision.KEEP, Decision.RECONFIGURE)
+    assert change.limit_changes == ("scale_to_zero_after none → 30m", "fix_config false → true")
+    text = render_plan_markdown(diff, "old.yaml", "new.yaml")
+    assert "keep → **reconfigure**" in text
+    assert ("- `acme-ml/bench-1`: min_replica 1 → 0, scale_to_zero_timeout none → 30m — undo: "
+            "`hf endpoints update bench-1 --namespace acme-ml --min-replica 1` (the scale-to-zero timeout stays set: "
+            "hf endpoints update cannot clear it, and it has no effect once min replica is back to 1)") in text

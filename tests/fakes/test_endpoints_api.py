@@ -563,3 +563,91 @@ def test_module_runs_standalone_and_prints_its_base_url(tmp_path) -> None:
         proc.terminate()
         proc.wait(timeout=5)
     assert proc.returncode == 0
+
+
+# --- PUT: update_inference_endpoint (issue #12) ------------------------------------------------------------------
+
+def test_update_through_the_real_client_passes_through_updating_back_to_running(serve, hub, clock) -> None:
+    api = serve(fleet(endpoint("scripted", running_for="3h", min_replica=1, max_replica=4, replicas=3)),
+                update_delay=90)
+    client = hub(api)
+    updated = client.update_inference_endpoint("scripted", namespace="acme-ml", min_replica=0, max_replica=2,
+                                               scale_to_zero_timeout=30)
+    assert isinstance(updated, InferenceEndpoint) and updated.status == "updating"
+    assert updated.raw["compute"]["scaling"] | {} == {
+        "minReplica": 0, "maxReplica": 2, "scaleToZeroTimeout": 30, "metric": "hardwareUsage",
+        "measure": {"hardwareUsage": 80}}
+    assert updated.raw["status"]["readyReplica"] == 0 and updated.raw["status"]["targetReplica"] == 2
+    assert updated.raw["status"]["updatedAt"] == iso_z(NOW) and updated.url  # url kept while updating
+    assert api.endpoint_info("acme-ml", "scripted")["billable_seconds"] >= 3 * 3600  # updating bills
+    log = [e for e in api.request_log() if e.route == "update"]
+    assert [(e.method, e.path, e.status) for e in log] == [("PUT", "/v2/endpoint/acme-ml/scripted", 200)]
+    clock.advance(89)
+    assert api.state_of("acme-ml", "scripted") == "updating"
+    clock.advance(1)
+    assert api.state_of("acme-ml", "scripted") == "running"
+    assert api.payload_of("acme-ml", "scripted")["status"]["readyReplica"] == 2
+
+
+def test_after_an_update_scale_to_zero_follows_the_new_timeout(serve, hub, clock) -> None:
+    api = serve(fleet(endpoint("idle", running_for="5h", min_replica=1)), update_delay=60)
+    hub(api).update_inference_endpoint("idle", namespace="acme-ml", min_replica=0, scale_to_zero_timeout=15)
+    clock.advance(60 + 15 * 60 - 1)  # back to running after 60 s, then 15 idle minutes
+    assert api.state_of("acme-ml", "idle") == "running"
+    clock.advance(1)
+    assert api.state_of("acme-ml", "idle") == "scaledToZero"
+    # A longer timeout set later is honoured too.
+    api.record_traffic("acme-ml", "idle")  # wakes it
+    clock.advance(120)
+    hub(api).update_inference_endpoint("idle", namespace="acme-ml", scale_to_zero_timeout=120)
+    clock.advance(60 + 119 * 60)
+    assert api.state_of("acme-ml", "idle") == "running"
+    clock.advance(2 * 60)
+    assert api.state_of("acme-ml", "idle") == "scaledToZero"
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"compute": {"scaling": {"scaleToZeroTimeout": 10}}}, "scaleToZeroTimeout must be between 15 and 2880 minutes"),
+    ({"compute": {"scaling": {"scaleToZeroTimeout": 2881}}}, "scaleToZeroTimeout must be between 15 and 2880 minutes"),
+    ({"compute": {"scaling": {"minReplicas": 0}}}, "unknown field 'compute.scaling.minReplicas'"),
+    ({"sleepAfter": 30}, "unknown field 'sleepAfter'"),
+    ({"model": {"revision": "main"}}, "does not apply model updates"),
+    ({"compute": {"scaling": {"minReplica": 3}}}, "minReplica (3) must not exceed maxReplica (1)"),
+    ({"compute": {"scaling": {"maxReplica": 0}}}, "maxReplica must be an integer >= 1"),
+    ([], "expected an EndpointUpdate object"),
+])
+def test_invalid_updates_are_400_and_leave_the_endpoint_untouched(serve, body, message) -> None:
+    api = serve(fleet(endpoint("scripted", running_for="1h")))
+    before = api.payload_of("acme-ml", "scripted")
+    answer = httpx.put(f"{api.api_url}/endpoint/acme-ml/scripted", json=body, headers=AUTH)
+    assert answer.status_code == 400 and message in answer.json()["error"]
+    assert api.payload_of("acme-ml", "scripted") == before and api.state_of("acme-ml", "scripted") == "running"
+
+
+def test_the_real_client_raises_bad_request_for_an_out_of_range_timeout(serve, hub) -> None:
+    api = serve(fleet(endpoint("scripted", running_for="1h")))
+    with pytest.raises(BadRequestError, match="between 15 and 2880 minutes"):
+        hub(api).update_inference_endpoint("scripted", namespace="acme-ml", scale_to_zero_timeout=5)
+
+
+def test_update_of_a_paused_endpoint_keeps_it_paused_and_404_when_missing(serve, hub) -> None:
+    api = serve(fleet(endpoint("asleep", state="paused")))
+    client = hub(api)
+    assert client.update_inference_endpoint("asleep", namespace="acme-ml", max_replica=3).status == "paused"
+    assert api.payload_of("acme-ml", "asleep")["compute"]["scaling"]["maxReplica"] == 3
+    with pytest.raises(HfHubHTTPError) as caught:
+        client.update_inference_endpoint("nope", namespace="acme-ml", max_replica=3)
+    assert caught.value.response.status_code == 404
+
+
+def test_update_answers_take_payload_and_status_faults(serve) -> None:
+    api = serve(fleet(endpoint("scripted", running_for="1h")))
+    api.add_fault(Fault(route="update", payload="malformed"))
+    answer = httpx.put(f"{api.api_url}/endpoint/acme-ml/scripted", json={"compute": {"scaling": {"maxReplica": 2}}},
+                       headers=AUTH)
+    assert answer.status_code == 200 and api.state_of("acme-ml", "scripted") == "updating"
+    with pytest.raises(ValueError):
+        answer.json()
+    api.add_fault(Fault(route="update", status=500))
+    answer = httpx.put(f"{api.api_url}/endpoint/acme-ml/scripted", json={}, headers=AUTH)
+    assert answer.status_code == 500

@@ -232,3 +232,37 @@ class EndpointsHub:
             ),
         )
         return str(endpoint.status)
+
+    def update(self, namespace: str, name: str, *, min_replica: int | None = None, max_replica: int | None = None,
+               scale_to_zero_timeout: int | None = None) -> str:
+        """Change the scaling settings (`fix_config`); fields left None are not sent. Returns the new state.
+
+        Through `update_inference_endpoint`, so the request is exactly what the library sends (a partial PUT of
+        `compute.scaling`; with these arguments it does not GET first). The API applied the change once it answered
+        2xx: a body the strict client cannot parse is still a success (state "unknown"), never a failure or a retry.
+        A PUT of the same values is idempotent, so retrying 429/5xx is safe.
+        """
+        what = f"update {namespace}/{name}"
+
+        def put() -> str:
+            try:
+                endpoint = self._api.update_inference_endpoint(
+                    name, namespace=namespace, min_replica=min_replica, max_replica=max_replica,
+                    scale_to_zero_timeout=scale_to_zero_timeout, token=self.settings.token,
+                )
+            except httpx2.HTTPError:
+                raise  # an error answer or no answer (BadRequestError is also a ValueError: keep this first)
+            except (ValueError, KeyError, TypeError):
+                # Past hf_raise_for_status, so the API answered 2xx: only the JSON or InferenceEndpoint.from_raw failed.
+                return "unknown"
+            return str(endpoint.status)
+
+        try:
+            return self._call(what, put)
+        except EndpointGone:
+            raise
+        except HubError as error:
+            if error.status == 404:  # deleted between listing and acting
+                raise EndpointGone(str(error), 404) from None
+            raise
+

@@ -1,8 +1,9 @@
 """The pure verdict: one policy, one endpoint snapshot, one instant → an Evaluation with its reasons.
 
 Each limit is a rule class in the registry (`watchdog.core.rules`); this module runs them in registry order and
-turns what they found into one decision: protected and exempt first, then the strongest action among the
-violations, else notify when a rule could not tell, else keep.
+turns what they found into one decision: protected and exempt first, then a pause or scale-to-zero among the
+violations, then (fix_config) a reconfiguration of the broken configuration limits, then notify, else notify when a
+rule could not tell, else keep. What a reconfiguration sets, and when it is held back, is `rules/fix_config.py`'s.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from watchdog.core.model import (
     Finding,
     Notice,
     NoticeKind,
+    Reconfiguration,
     RuleRef,
 )
 from watchdog.core.policy import Effective, Policy, Rule
 from watchdog.core.rules import REGISTRY, CheckResult
+from watchdog.core.rules.fix_config import FixConfig
 from watchdog.core.rules.general import Owner, WarnBefore
 
 # Strongest first: when several limits break, the decision is the strongest of their actions.
@@ -66,13 +69,15 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
     eff = policy.effective(rule)
     notices: list[Notice] = []
 
-    def verdict(decision: Decision, reason: str, results: tuple[CheckResult, ...] = ()) -> Evaluation:
+    def verdict(decision: Decision, reason: str, results: tuple[CheckResult, ...] = (),
+                reconfiguration: Reconfiguration | None = None) -> Evaluation:
         return Evaluation(
             endpoint=snapshot, rule=ref, decision=decision, reason=reason,
             violations=tuple(f for r in results for f in r.violations),
             warnings=tuple(f for r in results for f in r.warnings),
             notices=(*notices, *(n for r in results for n in r.notices)),
             owner=Owner.of(eff),
+            reconfiguration=reconfiguration,
         )
 
     if snapshot.unmeasurable:
@@ -102,8 +107,19 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
     if exempt is not None:
         reason = f"exempt until {exempt}, not acted on: {why}" if top else f"exempt until {exempt} {eff.where}"
         return verdict(Decision.EXEMPT, reason, results)
+    # fix_config: broken configuration limits are corrected through the API, unless a pause or a scale-to-zero
+    # wins (an update may restart what is being stopped) or the endpoint's state rules an update out this run.
+    change = FixConfig.change(measured, eff, violations)
+    stops = top is not None and top.action is not Action.NOTIFY
+    if change is not None and change.held_back is None and not stops:
+        reason = _all_reasons(violations, top, eff.where, fix=f"fix {change.reconfiguration.changes}")
+        return verdict(Decision.RECONFIGURE, reason, results, change.reconfiguration)
     if top is not None:
-        return verdict(_DECISION_FOR_ACTION[top.action], why, results)
+        extra = ""
+        if change is not None:
+            extra = change.held_back or (f"not reconfigured: the {top.action} wins "
+                                         "(an update may restart the endpoint it stops)")
+        return verdict(_DECISION_FOR_ACTION[top.action], _all_reasons(violations, top, eff.where, extra), results)
     if not measured.billable:
         return verdict(Decision.KEEP, f"{snapshot.state}: not billing", results)
     undecided = next((r.notify_reason for r in results if r.notify_reason), None)
@@ -122,16 +138,22 @@ def evaluate_all(policy: Policy, snapshots: Iterable[EndpointSnapshot], now: dat
     return tuple(evaluate(policy, snapshot, now) for snapshot in snapshots)
 
 
-def _all_reasons(violations: list[Finding], top: Finding, where: str) -> str:
+def _all_reasons(violations: list[Finding], top: Finding | None, where: str, extra: str = "", fix: str = "") -> str:
     """Every broken limit, the decisive one first, under one rule reference: `A; B (rule 2 "mert-*")`.
 
-    Each finding's reason ends with the same rule reference (they come from one rule), so it is said once; nobody
-    should have to open the JSON report to learn the second reason.
+    Each finding's reason ends with the same rule reference (they come from one rule), so it is said once, last;
+    nobody should have to open the JSON report to learn the second reason. `fix` follows the reasons after a colon
+    (`…: fix min_replica 1 → 0`), `extra` after a semicolon (why no update was sent).
     """
     suffix = f" {where}"
-    ordered = [top, *(f for f in violations if f is not top)]
+    ordered = [top, *(f for f in violations if f is not top)] if top is not None else list(violations)
     bodies = [f.reason[: -len(suffix)] if f.reason.endswith(suffix) else f.reason for f in ordered]
-    return "; ".join(bodies) + suffix
+    text = "; ".join(bodies)
+    if fix:
+        text += f": {fix}"
+    if extra:
+        text += f"; {extra}"
+    return text + suffix
 
 
 def _strongest(findings: list[Finding]) -> Finding | None:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from watchdog.core.idle_coverage import FIX as IDLE_FIX
 from watchdog.core.model import Decision, EndpointResult, Evaluation, NoticeKind, Outcome, Report, RuleRef
 
 MEMORY_VERSION = 1
@@ -30,6 +31,8 @@ class EventKind(enum.StrEnum):
     SCALED_TO_ZERO = "scaled-to-zero"
     WOULD_PAUSE = "would-pause"
     WOULD_SCALE_TO_ZERO = "would-scale-to-zero"
+    RECONFIGURED = "reconfigured"
+    WOULD_RECONFIGURE = "would-reconfigure"
     VIOLATION = "violation"
     LIMIT_APPROACHING = "limit-approaching"
     EXEMPTION_EXPIRING = "exemption-expiring"
@@ -42,6 +45,10 @@ KIND_ORDER = tuple(EventKind)
 FAILURE_KINDS = frozenset({EventKind.NAMESPACE_ERROR, EventKind.ACTION_FAILED, EventKind.UNMEASURABLE})
 ACTION_KINDS = frozenset({EventKind.PAUSED, EventKind.SCALED_TO_ZERO, EventKind.WOULD_PAUSE,
                           EventKind.WOULD_SCALE_TO_ZERO})
+# fix_config updates: done (or would be), but they stop no billing now, so they count apart from pauses and savings.
+RECONFIGURE_KINDS = frozenset({EventKind.RECONFIGURED, EventKind.WOULD_RECONFIGURE})
+# Endpoints named in one grouped "idle time unknown" event before "and N more".
+IDLE_UNKNOWN_NAMES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Event:
     hourly_usd: float | None = None  # burn rate before the action (what a pause saves)
     stretch_usd: float | None = None  # cost of the current billable stretch so far
     undo: str | None = None  # the command that reverses what the watchdog did
+    undo_note: str | None = None  # what that command cannot restore (a reconfiguration's cleared timeout)
     # The rule whose reference ends `detail` (when it is an evaluator's reason): lets Markdown and Slack show the
     # rule's glob as code without parsing the text.
     rule_index: int | None = None
@@ -91,6 +99,8 @@ def _stretch_id(result: EndpointResult) -> str:
 
 def _undo(result: EndpointResult) -> str:
     ep = result.endpoint
+    if result.evaluation.reconfiguration is not None:
+        return result.evaluation.reconfiguration.undo
     return f"watchdog resume {ep.name} --namespace {ep.namespace}"
 
 
@@ -122,6 +132,8 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         Outcome.SCALED_TO_ZERO: (EventKind.SCALED_TO_ZERO, "Scaled to zero"),
         Outcome.WOULD_PAUSE: (EventKind.WOULD_PAUSE, "Would pause"),
         Outcome.WOULD_SCALE_TO_ZERO: (EventKind.WOULD_SCALE_TO_ZERO, "Would scale to zero"),
+        Outcome.RECONFIGURED: (EventKind.RECONFIGURED, "Reconfigured"),
+        Outcome.WOULD_RECONFIGURE: (EventKind.WOULD_RECONFIGURE, "Would reconfigure"),
     }
     if ep.unmeasurable:
         # The detail is the API's text alone, no reason: it carries no rule reference to show as code.
@@ -130,18 +142,23 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
                             **{**common, "rule_index": None, "rule_match": None}))
     if result.outcome in acted:
         kind, verb = acted[result.outcome]
-        # Keyed by the billable stretch: a new pause after someone resumes the endpoint is news again.
-        events.append(Event(key=f"{kind}:{ident}:{stretch}", kind=kind, title=f"{verb} {ident}",
-                            detail=ev.reason, undo=_undo(result), **common))
+        # Keyed by the billable stretch: a new pause after someone resumes the endpoint is news again. A
+        # reconfiguration is keyed by what it changes instead.
+        change = ev.reconfiguration
+        which = _stable_hash(change.changes) if change is not None else stretch
+        events.append(Event(key=f"{kind}:{ident}:{which}", kind=kind, title=f"{verb} {ident}",
+                            detail=ev.reason, undo=_undo(result), undo_note=change.undo_note if change else None,
+                            **common))
     elif result.outcome is Outcome.FAILED:
         detail = f"{ev.reason}; error: {result.error}" if result.error else ev.reason
         events.append(Event(key=f"action-failed:{ident}:{ev.decision.value}", kind=EventKind.ACTION_FAILED,
                             title=f"Failed to {ev.decision.value} {ident}", detail=detail, **common))
     elif ev.violations and (
         ev.decision is Decision.NOTIFY
-        or (ev.decision in (Decision.PAUSE, Decision.SCALE_TO_ZERO) and result.outcome is not Outcome.GONE)
+        or (ev.decision in (Decision.PAUSE, Decision.SCALE_TO_ZERO, Decision.RECONFIGURE)
+            and result.outcome is not Outcome.GONE)
     ):
-        # Notify-only rules, and pause/scale decisions the run did not carry out (e.g. the action cap).
+        # Notify-only rules, and pause/scale/reconfigure decisions the run did not carry out (e.g. the action cap).
         checks = ",".join(sorted({f.check for f in ev.violations}))
         events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind=EventKind.VIOLATION,
                             title=f"{_violation_title(ev)}: {ident}", detail=ev.reason, **common))
@@ -152,9 +169,29 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         if notice.kind is NoticeKind.EXEMPTION_EXPIRING:
             events.append(Event(key=f"exemption-expiring:{ident}", kind=EventKind.EXEMPTION_EXPIRING,
                                 title=f"Exemption expiring: {ident}", detail=notice.message, **common))
-        elif notice.kind is NoticeKind.IDLE_UNKNOWN:
-            events.append(Event(key=f"idle-unknown:{ident}:{stretch}", kind=EventKind.IDLE_UNKNOWN,
-                                title=f"Idle time unknown: {ident}", detail=notice.message, **common))
+    return events
+
+
+def _idle_unknown_events(report: Report) -> list[Event]:
+    """One event per namespace whose endpoints need an idle signal and have none, keyed by the namespace alone: said
+    once when it starts, not per endpoint, and not again while it holds. Its detail carries the fix."""
+    blind: dict[str, list[EndpointResult]] = {}
+    for result in report.endpoints:
+        if any(n.kind is NoticeKind.IDLE_UNKNOWN for n in result.evaluation.notices):
+            blind.setdefault(result.endpoint.namespace, []).append(result)
+    events = []
+    for namespace, results in sorted(blind.items()):
+        names = sorted(r.endpoint.name for r in results)
+        shown = ", ".join(names[:IDLE_UNKNOWN_NAMES_SHOWN])
+        if len(names) > IDLE_UNKNOWN_NAMES_SHOWN:
+            shown += f" and {len(names) - IDLE_UNKNOWN_NAMES_SHOWN} more"
+        detail = (f"{len(names)} billable endpoint(s) with no idle signal (no lastUsedAt, no request metrics yet), so "
+                  f"their idle limits cannot be checked: {shown}. Fix: {IDLE_FIX}.")
+        burn = round(sum(r.endpoint.hourly_usd or 0.0 for r in results), 2)
+        owners = ", ".join(sorted({r.evaluation.owner for r in results if r.evaluation.owner})) or None
+        events.append(Event(key=f"idle-unknown:{namespace}", kind=EventKind.IDLE_UNKNOWN,
+                            title=f"Idle time unknown in {namespace}", detail=detail, subject=f"namespace:{namespace}",
+                            namespace=namespace, owner=owners, hourly_usd=burn or None))
     return events
 
 
@@ -168,6 +205,7 @@ def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
                                 subject=f"namespace:{ns.name}", namespace=ns.name))
     for result in report.endpoints:
         events.extend(_endpoint_events(result, now))
+    events.extend(_idle_unknown_events(report))
     for error in report.errors:
         events.append(Event(key=f"run-error:{_stable_hash(error)}", kind=EventKind.RUN_ERROR, title="Watchdog error",
                             detail=error, subject="run"))
@@ -328,6 +366,8 @@ ACTION_WORDS = {
     EventKind.SCALED_TO_ZERO: "scaled to zero",
     EventKind.WOULD_PAUSE: "would pause",
     EventKind.WOULD_SCALE_TO_ZERO: "would scale to zero",
+    EventKind.RECONFIGURED: "reconfigured",
+    EventKind.WOULD_RECONFIGURE: "would reconfigure",
 }
 
 

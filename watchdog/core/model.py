@@ -66,6 +66,7 @@ class Decision(enum.StrEnum):
     NOTIFY = "notify"
     PROTECTED = "protected"
     EXEMPT = "exempt"
+    RECONFIGURE = "reconfigure"  # fix_config: correct the endpoint's scaling settings through the API
 
 
 class Outcome(enum.StrEnum):
@@ -79,6 +80,51 @@ class Outcome(enum.StrEnum):
     WOULD_SCALE_TO_ZERO = "would-scale-to-zero"
     FAILED = "failed"
     GONE = "gone"  # deleted between listing and acting: not a failure
+    RECONFIGURED = "reconfigured"
+    WOULD_RECONFIGURE = "would-reconfigure"
+
+
+@dataclass(frozen=True)
+class ScalingConfig:
+    """An endpoint's scaling settings as the API holds them (`compute.scaling`); None = not set or not known."""
+
+    min_replica: int | None = None
+    max_replica: int | None = None
+    scale_to_zero_timeout_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class ConfigFix:
+    """What a configuration limit asks the scaling settings to become; None = this limit has no say on that field.
+
+    Every fix lowers a value, so several fixes merge into the lowest value each asks for.
+    """
+
+    min_replica: int | None = None
+    max_replica: int | None = None
+    scale_to_zero_timeout_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Reconfiguration:
+    """A planned correction of an endpoint's scaling settings (`fix_config`), with the way back."""
+
+    before: ScalingConfig
+    after: ScalingConfig
+    changes: str  # `min_replica 1 → 0, scale_to_zero_timeout none → 1h`
+    undo: str  # the exact command that restores `before`
+    undo_note: str | None = None  # what the undo command cannot restore, if anything
+
+    def update_arguments(self) -> dict[str, int]:
+        """The changed fields as `update_inference_endpoint` keyword arguments (unchanged fields are not sent)."""
+        names = {"min_replica": "min_replica", "max_replica": "max_replica",
+                 "scale_to_zero_timeout_minutes": "scale_to_zero_timeout"}
+        out = {}
+        for field_name, argument in names.items():
+            new = getattr(self.after, field_name)
+            if new is not None and new != getattr(self.before, field_name):
+                out[argument] = new
+        return out
 
 
 @dataclass(frozen=True)
@@ -119,6 +165,11 @@ class EndpointSnapshot:
     def key(self) -> str:
         """Stable identity across runs: `namespace/name`."""
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def scaling(self) -> ScalingConfig:
+        """The scaling settings as listed."""
+        return ScalingConfig(self.min_replicas, self.max_replicas, self.scale_to_zero_timeout_minutes)
 
     @property
     def billable(self) -> bool:
@@ -180,6 +231,7 @@ class Finding:
     observed: str  # e.g. "9h12m"
     reason: str  # e.g. 'running 9h12m > max_uptime 8h (rule 2 "mert-*")'
     action: Action = Action.NOTIFY  # what this finding alone asks for
+    fix: ConfigFix | None = None  # configuration limits: the settings that would satisfy them (fix_config)
 
 
 class NoticeKind(enum.StrEnum):
@@ -216,6 +268,7 @@ class Evaluation:
     warnings: tuple[Finding, ...] = ()
     notices: tuple[Notice, ...] = ()
     owner: str | None = None  # e.g. "@alice", mentioned in alerts
+    reconfiguration: Reconfiguration | None = None  # set when the decision is reconfigure
 
 
 @dataclass(frozen=True)

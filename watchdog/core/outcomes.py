@@ -12,6 +12,8 @@ from watchdog.core.model import Decision, EndpointResult, Evaluation, Outcome
 ACTION_OUTCOMES = {
     Decision.PAUSE: ("pause", Outcome.PAUSED, Outcome.WOULD_PAUSE),
     Decision.SCALE_TO_ZERO: ("scale_to_zero", Outcome.SCALED_TO_ZERO, Outcome.WOULD_SCALE_TO_ZERO),
+    # fix_config: `update` sends the evaluation's new scaling settings (Evaluation.reconfiguration).
+    Decision.RECONFIGURE: ("update", Outcome.RECONFIGURED, Outcome.WOULD_RECONFIGURE),
 }
 
 
@@ -35,5 +37,6 @@ def pause_all_evaluations(evaluations: Sequence[Evaluation], *, include_protecte
             out.append(replace(ev, reason=f"protected: left running by pause-all ({ev.reason})"))
         else:
             why = "pause-all --include-protected" if ev.decision is Decision.PROTECTED else "pause-all"
-            out.append(replace(ev, decision=Decision.PAUSE, reason=f"{why}: emergency pause of every billable endpoint"))
+            out.append(replace(ev, decision=Decision.PAUSE, reason=f"{why}: emergency pause of every billable endpoint",
+                               reconfiguration=None))
     return tuple(out)

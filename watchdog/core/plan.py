@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from watchdog.core.durations import format_duration
 from watchdog.core.evaluate import evaluate, rule_ref
-from watchdog.core.model import EndpointSnapshot, Evaluation
+from watchdog.core.model import Decision, EndpointSnapshot, Evaluation
 from watchdog.core.policy import Policy
 from watchdog.core.render.escape import md_code, md_reason, md_rule, md_text
 from watchdog.core.rules import REGISTRY
@@ -183,4 +183,19 @@ def render_plan_markdown(diff: PlanDiff, old_source: str, new_source: str) -> st
         they = "it runs" if len(idle) == 1 else "they run"
         lines += [f"{_endpoints(len(idle))} not billing now (paused, scaled to zero or failed) would get different "
                   f"limits when {they} again: {names}{more}.", ""]
+    lines += _reconfiguration_lines(diff)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _reconfiguration_lines(diff: PlanDiff) -> list[str]:
+    """fix_config updates the new policy would send, with the command that would restore the old settings."""
+    fixes = [c for c in diff.changes if c.new.decision is Decision.RECONFIGURE and c.new.reconfiguration is not None]
+    if not fixes:
+        return []
+    lines = ["**Scaling settings the new policy would change** (each with the command that restores them):", ""]
+    for change in fixes:
+        fix = change.new.reconfiguration
+        assert fix is not None
+        note = f" ({md_text(fix.undo_note)})" if fix.undo_note else ""
+        lines.append(f"- {md_code(change.key)}: {md_text(fix.changes)} — undo: {md_code(fix.undo)}{note}")
+    return [*lines, ""]

@@ -219,6 +219,18 @@ class LiveEndpoint:
             self._enter(now, "scaledToZero")
             self.updated_at = now
 
+    def reconfigure(self, now: datetime, spec: EndpointSpec, delay: float) -> None:
+        """Take new settings (a PUT, see endpoint_update.py): `running` passes through `updating` for `delay` seconds
+        and comes back with them; other states keep their state. Scale-to-zero follows the new timeout."""
+        self.settle(now)
+        self.spec = spec
+        self.replicas = min(max(self.replicas, max(1, spec.min_replica)), spec.max_replica)
+        self.updated_at = now
+        if self.state == "running":
+            self.transitions.clear()
+            self._enter(now, "updating")
+            self._schedule(now + timedelta(seconds=delay), "running")
+
     def record_traffic(self, now: datetime, requests: int) -> bool:
         """Simulate data-plane requests at `now`; a scaled-to-zero endpoint wakes up. False when refused."""
         self.settle(now)

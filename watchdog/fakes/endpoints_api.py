@@ -7,6 +7,7 @@ as `HF_ENDPOINT` (the Hub, for whoami). Routes:
     GET    /api/agent-harnesses                 404 (huggingface_hub fetches it once; errors are swallowed)
     GET    /v2/endpoint/{ns}?limit=&cursor=     {"items":[...], "nextCursor"?}
     GET    /v2/endpoint/{ns}/{name}             EndpointWithStatus, or 404 {"error":"Endpoint not found"}
+    PUT    /v2/endpoint/{ns}/{name}             EndpointWithStatus after a partial update (endpoint_update.py)
     DELETE /v2/endpoint/{ns}/{name}             200 {}
     POST   /v2/endpoint/{ns}/{name}/pause       EndpointWithStatus (likewise resume, scale-to-zero)
     GET    /v2/endpoint/{ns}/{name}/replica     {"items":[{"name","live","updating","stage","startedAt",
@@ -46,6 +47,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from watchdog.fakes.clock import FakeClock, iso_z, parse_instant
 from watchdog.fakes.endpoint_state import ActionError, LiveEndpoint
+from watchdog.fakes.endpoint_update import DEFAULT_UPDATE_DELAY, apply_update
 from watchdog.fakes.faults import Fault, FaultBook, LoggedRequest, RequestLog, redact_query
 from watchdog.fakes.fleet import (
     EndpointSpec, Fleet, demo_fleet_path, endpoint_spec_from_dict, fleet_from_dict, load_fleet, synthetic_fleet)
@@ -125,13 +127,15 @@ class FakeEndpointsAPI:
     """The fake server and its Python control surface (the same operations as the `/_fake` admin routes)."""
 
     def __init__(self, fleet: Fleet, clock: FakeClock | None = None, *, port: int = 0,
-                 page_size: int | None = None, latency: float = 0.0, resume_delay: int | None = None) -> None:
+                 page_size: int | None = None, latency: float = 0.0, resume_delay: int | None = None,
+                 update_delay: int = DEFAULT_UPDATE_DELAY) -> None:
         self.clock = clock or FakeClock()
         self.fleet = fleet
         self.user = fleet.user
         self.page_size = page_size if page_size is not None else fleet.page_size
         self.latency = latency  # real seconds slept before every API answer (benchmarks use 0.05)
         self.resume_delay = resume_delay if resume_delay is not None else fleet.resume_delay
+        self.update_delay = update_delay  # simulated seconds a PUT keeps a running endpoint `updating`
         self.port = port
         self.faults = FaultBook()
         self.log = RequestLog()
@@ -359,7 +363,7 @@ class FakeEndpointsAPI:
             if any(f.disappear for f in found):
                 self._namespaces[namespace].pop(name, None)
 
-    def _endpoint_route(self, route: str, namespace: str, name: str) -> bytes:
+    def _endpoint_route(self, route: str, namespace: str, name: str, request_body: bytes = b"") -> bytes:
         with self._lock:
             now = self.clock.now()
             try:
@@ -382,6 +386,8 @@ class FakeEndpointsAPI:
                     endpoint.resume(now)
                 elif route == "scale-to-zero":
                     endpoint.scale_to_zero(now)
+                elif route == "update":
+                    apply_update(endpoint, request_body, now, self.update_delay)
             except ActionError as exc:
                 raise _HTTPError(exc.status, exc.message) from None
             faults = self.faults.take_payload_faults(route, namespace, [name])
@@ -421,7 +427,8 @@ class FakeEndpointsAPI:
         if head == "config" and len(parts) == 1:
             if method == "POST":
                 self._configure(body)
-            return {"latency": self.latency, "page_size": self.page_size, "resume_delay": self.resume_delay}
+            return {"latency": self.latency, "page_size": self.page_size, "resume_delay": self.resume_delay,
+                    "update_delay": self.update_delay}
         if head == "requests" and len(parts) == 1:
             return {"requests": [e.to_dict() for e in self.request_log()], "counts": self.request_counts()}
         if head == "requests" and parts[1:] == ["clear"] and method == "POST":
@@ -436,6 +443,8 @@ class FakeEndpointsAPI:
             self.latency = float(body["latency"])
         if "page_size" in body:
             self.page_size = None if body["page_size"] is None else int(body["page_size"])
+        if "update_delay" in body:
+            self.update_delay = int(body["update_delay"])
         if "resume_delay" in body:
             self.resume_delay = int(body["resume_delay"])
             with self._lock:
@@ -473,6 +482,8 @@ def _route_of(method: str, parts: list[str]) -> tuple[str, str | None, str | Non
             return "list", ns, None
         if len(parts) == 4 and method in {"GET", "DELETE"}:
             return ("get" if method == "GET" else "delete"), ns, parts[3]
+        if len(parts) == 4 and method == "PUT":
+            return "update", ns, parts[3]
         if len(parts) == 5 and method == "POST" and parts[4] in _ACTIONS:
             return parts[4], ns, parts[3]
         if len(parts) == 5 and method == "GET" and parts[4] in {"replica", "open-metrics"}:
@@ -518,6 +529,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer_admin(api, method, parts[1:], raw_body)
             return
         route, namespace, name = _route_of(method, parts)
+        self.request_body = raw_body  # the update route reads it
         status, body, content_type, headers = 500, b"", "application/json", {}
         try:
             if api.latency > 0:
@@ -560,7 +572,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "provider":
             return 200, json.dumps(api._provider(namespace)).encode(), "application/json"
         assert name is not None
-        body = api._endpoint_route(route, namespace, name)
+        body = api._endpoint_route(route, namespace, name, self.request_body)
         if route == "open-metrics":
             return 200, body, "application/openmetrics-text; version=1.0.0; charset=utf-8"
         return 200, body, "application/json"

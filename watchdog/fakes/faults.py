@@ -8,9 +8,9 @@ from typing import Any, Iterable, Mapping
 
 # Route names, as faults and the request counters call them.
 ROUTES = ("whoami", "list", "get", "pause", "resume", "scale-to-zero", "delete", "provider", "replica",
-          "open-metrics")
+          "open-metrics", "update")
 # Routes whose successful answer is an endpoint object (or a list of them): where payload faults apply.
-ENDPOINT_ROUTES = frozenset({"list", "get", "pause", "resume", "scale-to-zero"})
+ENDPOINT_ROUTES = frozenset({"list", "get", "pause", "resume", "scale-to-zero", "update"})
 PAYLOAD_FAULTS = ("malformed", "incomplete", "unknown-state", "bad-timestamp")
 
 

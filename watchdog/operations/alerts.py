@@ -23,6 +23,7 @@ from watchdog.core.events import (
 )
 from watchdog.adapters.environment import Settings
 from watchdog.adapters.github_issues import DashboardSync, GitHubError, GitHubIssues, sync_dashboard
+from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.redact import redact
 from watchdog.core.model import AlertChannel, AlertResult, AlertStatus, Report
 from watchdog.core.render.issue import DASHBOARD_TITLE, dashboard_body, news_comment
@@ -137,7 +138,8 @@ def deliver_alerts(
     remembered = channel_memory(memory, SLACK)
     slack_news = news(remembered, current, report)
     payload = build_slack_payload(slack_news, now=now, dry_run=dry_run, run_url=link, issue_url=issue_url,
-                                  saved_this_month=report.ledger.month.saved if report.ledger else None)
+                                  saved_this_month=report.ledger.month.saved if report.ledger else None,
+                                  idle_coverage=idle_coverage(r.endpoint for r in report.endpoints))
     if slack.active or dry_run:
         all_news.update((e.key, e) for e in slack_news)
         shown = json.dumps(payload, indent=2, ensure_ascii=False) if slack_news else "(nothing new: no message)"

@@ -90,7 +90,7 @@ def act(
     *,
     max_actions: int | None,
 ) -> tuple[tuple[EndpointResult, ...], tuple[str, ...]]:
-    """Carry out pause / scale-to-zero decisions; returns results and run-level errors.
+    """Carry out pause / scale-to-zero / reconfigure decisions; returns results and run-level errors.
 
     Over `max_actions` (the policy's safety cap) nothing is touched: a runaway policy must not pause a whole
     fleet; `pause-all` is the explicit brake for that. A deleted endpoint is `gone`, not a failure.
@@ -98,7 +98,8 @@ def act(
     actionable = [ev for ev in evaluations if ev.decision in ACTION_OUTCOMES and ev.endpoint.billable and not ev.endpoint.unmeasurable]
     if max_actions is not None and len(actionable) > max_actions:
         error = (
-            f"safety cap: {len(actionable)} endpoints to pause or scale exceed max_actions_per_run={max_actions}; "
+            f"safety cap: {len(actionable)} endpoints to pause, scale or reconfigure exceed "
+            f"max_actions_per_run={max_actions}; "
             "acted on none. Check the policy, raise the cap, or use pause-all deliberately."
         )
         capped = tuple(
@@ -116,8 +117,11 @@ def act(
         if action is None or ev not in actionable:
             return EndpointResult(ev, Outcome.NONE)
         method, done, _ = action
+        # A reconfigure sends the new scaling settings; pause and scale-to-zero take no arguments.
+        reconfigure = ev.decision is Decision.RECONFIGURE and ev.reconfiguration is not None
+        arguments = ev.reconfiguration.update_arguments() if reconfigure else {}  # type: ignore[union-attr]
         try:
-            getattr(hub, method)(ev.endpoint.namespace, ev.endpoint.name)
+            getattr(hub, method)(ev.endpoint.namespace, ev.endpoint.name, **arguments)
         except EndpointGone:
             return EndpointResult(ev, Outcome.GONE, "endpoint no longer exists (deleted before the watchdog acted)")
         except HubError as error:

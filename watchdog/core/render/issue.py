@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from watchdog.core.events import Event, count_by_kind, saved_usd_per_hour
+from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.model import Outcome, Report
 from watchdog.core.render.escape import md_code, md_reason, md_text
 from watchdog.core.render.markdown import EVENT_LABELS, event_line, money, outcome_markdown, table, utc_text
@@ -20,7 +21,8 @@ LABEL_DESCRIPTION = "Dashboard issue maintained by hf-endpoint-watchdog"
 # GitHub rejects issue and comment bodies over 65,536 characters; keep a margin for the truncation note.
 GITHUB_BODY_MAX_CHARS = 65_000
 
-_ACTED = (Outcome.PAUSED, Outcome.SCALED_TO_ZERO, Outcome.FAILED, Outcome.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO)
+_ACTED = (Outcome.PAUSED, Outcome.SCALED_TO_ZERO, Outcome.FAILED, Outcome.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO,
+          Outcome.RECONFIGURED, Outcome.WOULD_RECONFIGURE)
 
 
 def _fit_rows(head: list[str], rows: list[str], tail: list[str], limit: int) -> str:
@@ -57,6 +59,9 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
         f"{hidden} more paused, scaled to zero or failed and costing nothing.",
         "",
     ]
+    coverage = idle_coverage(r.endpoint for r in report.endpoints).sentence
+    if coverage:
+        head += [md_text(coverage), ""]
     failed_ns = [ns for ns in report.namespaces if not ns.ok]
     head += [f"- :x: could not list {md_code(ns.name)}: {md_text(ns.error or 'unknown error')}" for ns in failed_ns]
     if failed_ns:
@@ -64,6 +69,7 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
     # The money section is bounded (30 chart points, 10 namespaces, 5 spenders): the endpoint rows give way first.
     tail = ([""] + ledger_markdown(report.ledger) if report.ledger is not None else []) + [
         "",
+        *_reconfiguration_lines(report),
         "Undo a pause with `watchdog resume NAME --namespace NS` (or resume it in the Endpoints UI).",
         "This body is rewritten by the watchdog on every run; new events arrive as comments.",
     ]
@@ -88,6 +94,19 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
         ),
     )
     return _fit_rows(head + rows[:2], rows[2:], tail, limit) + "\n"
+
+
+def _reconfiguration_lines(report: Report) -> list[str]:
+    """fix_config updates of this run: old → new values and the command that restores the old ones."""
+    lines = []
+    for r in report.endpoints:
+        change = r.evaluation.reconfiguration
+        if change is None or r.outcome not in (Outcome.RECONFIGURED, Outcome.WOULD_RECONFIGURE):
+            continue  # a failed update has nothing to undo: its error is in the table
+        note = f" ({md_text(change.undo_note)})" if change.undo_note else ""
+        lines.append(f"- {md_code(r.endpoint.key)} {outcome_markdown(r)}: {md_text(change.changes)} — undo: "
+                     f"{md_code(change.undo)}{note}")
+    return [*lines, ""] if lines else []
 
 
 def news_comment(

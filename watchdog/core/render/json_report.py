@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from dataclasses import asdict
+
 from watchdog.core.durations import format_duration
 from watchdog.core.render.ledger import ledger_to_dict
+from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 from watchdog.core.model import (
     EndpointResult,
@@ -13,6 +16,7 @@ from watchdog.core.model import (
     IdleSource,
     Outcome,
     Report,
+    ScalingConfig,
     UptimeSource,
 )
 
@@ -25,6 +29,7 @@ def summary(report: Report) -> dict[str, Any]:
     billable = [r for r in results if r.endpoint.billable]
     acted = [r for r in results if r.outcome in (Outcome.PAUSED, Outcome.SCALED_TO_ZERO)]
     would = [r for r in results if r.outcome in (Outcome.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO)]
+    coverage = idle_coverage(r.endpoint for r in results)
     return {
         "endpoints": len(results),
         "billable": len(billable),
@@ -38,7 +43,17 @@ def summary(report: Report) -> dict[str, Any]:
         "saved_usd_per_hour": round(sum(r.endpoint.hourly_usd or 0.0 for r in acted), 2),
         "would_save_usd_per_hour": round(sum(r.endpoint.hourly_usd or 0.0 for r in would), 2),
         "unpriced_billable": sum(1 for r in billable if r.endpoint.hourly_usd is None),
+        # fix_config: scaling settings corrected through the API (they stop no billing now: no saving counted).
+        "reconfigured": sum(1 for r in results if r.outcome is Outcome.RECONFIGURED),
+        "would_reconfigure": sum(1 for r in results if r.outcome is Outcome.WOULD_RECONFIGURE),
+        # Billable endpoints by idle source, and the namespaces where none of them has an idle signal.
+        "idle_known": coverage.as_dict(),
+        "namespaces_without_idle_signal": list(coverage.namespaces_without_signal),
     }
+
+
+def _scaling(config: ScalingConfig | None) -> dict[str, Any] | None:
+    return asdict(config) if config is not None else None
 
 
 def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
@@ -91,6 +106,12 @@ def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
         "created_at": format_timestamp(ep.created_at),
         "updated_at": format_timestamp(ep.updated_at),
         "holds_gpu_quota": ep.state == "scaledToZero" or ep.billable,
+        # The scaling settings as listed, and (decision reconfigure) what this run set, would set or tried to set,
+        # with the command that restores the old values.
+        "config_before": _scaling(ep.scaling),
+        "config_after": _scaling(ev.reconfiguration.after if ev.reconfiguration else None),
+        "config_undo": ev.reconfiguration.undo if ev.reconfiguration else None,
+        "config_undo_note": ev.reconfiguration.undo_note if ev.reconfiguration else None,
     }
 
 

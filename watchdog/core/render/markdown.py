@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from watchdog.core.durations import format_duration
 from watchdog.core.events import Event
-from watchdog.core.model import EndpointResult, Outcome, Report
+from watchdog.core.idle_coverage import idle_coverage
+from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 from watchdog.core.render.escape import md_code, md_reason, md_rule, md_text
 
 # GitHub rejects step summaries over 1 MiB per step; stay clear of it, leaving room for other writers.
@@ -22,6 +23,8 @@ OUTCOME_WORDS = {
     Outcome.WOULD_SCALE_TO_ZERO: "would scale to zero",
     Outcome.FAILED: "failed",
     Outcome.GONE: "gone (deleted meanwhile)",
+    Outcome.RECONFIGURED: "reconfigured",
+    Outcome.WOULD_RECONFIGURE: "would reconfigure",
 }
 
 EVENT_LABELS = {
@@ -33,6 +36,8 @@ EVENT_LABELS = {
     "scaled-to-zero": "Scaled to zero",
     "would-pause": "Would pause (dry run)",
     "would-scale-to-zero": "Would scale to zero (dry run)",
+    "reconfigured": "Reconfigured",
+    "would-reconfigure": "Would reconfigure (dry run)",
     "violation": "Over limit",
     "limit-approaching": "Limit approaching",
     "exemption-expiring": "Exemption expiring",
@@ -109,6 +114,8 @@ def event_line(event: Event, *, mention: bool) -> str:
     line = "- " + " — ".join(parts)
     if event.undo:
         line += f" — undo: {md_code(event.undo)}"
+        if event.undo_note:
+            line += f" ({md_text(event.undo_note)})"
     return line
 
 
@@ -118,10 +125,18 @@ def _summary_counts(report: Report) -> str:
     acted = [r for r in report.endpoints if r.outcome in (Outcome.PAUSED, Outcome.SCALED_TO_ZERO)]
     saved = sum(r.endpoint.hourly_usd or 0.0 for r in acted)
     failed = sum(1 for r in report.endpoints if r.outcome is Outcome.FAILED)
+    reconfigured = sum(1 for r in report.endpoints if r.outcome is Outcome.RECONFIGURED)
     return (
         f"{len(report.endpoints)} endpoints, {len(billable)} billable burning {money(burn, '/h')}; "
-        f"{len(acted)} paused or scaled to zero this run ({money(saved, '/h')} saved); {failed} failed"
+        f"{len(acted)} paused or scaled to zero this run ({money(saved, '/h')} saved); "
+        + (f"{reconfigured} reconfigured; " if reconfigured else "") + f"{failed} failed"
     )
+
+
+def _coverage_lines(report: Report) -> list[str]:
+    """The idle-coverage sentence as a paragraph, or nothing when nothing bills."""
+    sentence = idle_coverage(r.endpoint for r in report.endpoints).sentence
+    return [md_text(sentence), ""] if sentence else []
 
 
 def render_report_markdown(report: Report) -> str:
@@ -129,7 +144,7 @@ def render_report_markdown(report: Report) -> str:
     now = report.generated_at
     mode = " (dry run)" if report.dry_run else ""
     lines = [f"# Endpoint watchdog — {md_code(report.command)}{mode}", "", f"Generated {utc_text(now)}.", "",
-             _summary_counts(report) + ".", ""]
+             _summary_counts(report) + ".", "", *_coverage_lines(report)]
     lines += ["## Namespaces", ""]
     lines += table(("Namespace", "Listed", "Endpoints", "Error"),
                    ((md_code(ns.name, table=True), "yes" if ns.ok else "**no**", str(ns.endpoints),
@@ -146,6 +161,11 @@ def render_report_markdown(report: Report) -> str:
         items += [f"- warning: {md_reason(f.reason, ev.rule)}" for f in ev.warnings]
         items += [f"- {md_text(n.kind)}: {md_text(n.message)}" for n in ev.notices]
         items += [f"- measurement: {md_text(n)}" for n in result.endpoint.measurement_notes]
+        if ev.reconfiguration is not None and ev.decision is Decision.RECONFIGURE:
+            change = ev.reconfiguration
+            note = f" ({md_text(change.undo_note)})" if change.undo_note else ""
+            undo = f"; undo: {md_code(change.undo)}{note}" if result.outcome is not Outcome.FAILED else ""
+            items.append(f"- reconfigure: {md_text(change.changes)}{undo}")
         if result.endpoint.unmeasurable:
             items.append(f"- unmeasurable: {md_text(result.endpoint.unmeasurable)}")
         if items:
@@ -194,7 +214,8 @@ def render_step_summary(
     payloads that would have been sent, as `appendix`). Truncated with a note to stay under `max_bytes`."""
     mode = " (dry run)" if report.dry_run else ""
     link = f" — [workflow run]({run_url})" if run_url else ""
-    lines = [f"## Endpoint watchdog{mode}", "", f"{utc_text(now)}{link}", "", _summary_counts(report) + ".", ""]
+    lines = [f"## Endpoint watchdog{mode}", "", f"{utc_text(now)}{link}", "", _summary_counts(report) + ".", "",
+             *_coverage_lines(report)]
     failed_ns = [ns for ns in report.namespaces if not ns.ok]
     lines += [f"- **could not list** {md_code(ns.name)}: {md_text(ns.error or 'unknown error')}" for ns in failed_ns]
     if failed_ns:

@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, Event, action_counts, saved_usd_per_hour
+from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, RECONFIGURE_KINDS, Event, action_counts, saved_usd_per_hour
+from watchdog.core.idle_coverage import IdleCoverage
 from watchdog.core.render.escape import slack_code, slack_reason, slack_text
 from watchdog.core.render.markdown import EVENT_LABELS, money, utc_text
 
@@ -29,6 +30,8 @@ EMOJI = {
     "scaled-to-zero": ":arrow_down:",
     "would-pause": ":double_vertical_bar:",
     "would-scale-to-zero": ":arrow_down:",
+    "reconfigured": ":wrench:",
+    "would-reconfigure": ":wrench:",
     "violation": ":warning:",
     "limit-approaching": ":hourglass_flowing_sand:",
     "exemption-expiring": ":calendar:",
@@ -95,16 +98,21 @@ def section_text(group: Sequence[Event]) -> str:
     undo = next((e.undo for e in group if e.undo), None)
     if undo:
         lines.append(f"Undo: {slack_code(undo)}")
+        note = next((e.undo_note for e in group if e.undo_note), None)
+        if note:
+            lines.append(f"({slack_text(note)})")
     return _clip("\n".join(lines), MAX_SECTION_CHARS)
 
 
-def headline(events: Sequence[Event], *, dry_run: bool = False, saved_this_month: float | None = None) -> str:
-    """`Endpoint watchdog: 2 paused · 1 failed · 3 to watch · $3.50/h saved · saved $75.00 this month (est.)`
-    (≤ 150 characters; the month's saving comes from the ledger)."""
+def headline(events: Sequence[Event], *, dry_run: bool = False, saved_this_month: float | None = None,
+             idle_coverage: str | None = None) -> str:
+    """`Endpoint watchdog: 2 paused · 1 reconfigured · 1 failed · 3 to watch · $3.50/h saved · saved $75.00 this
+    month (est.) · idle known 8/11` (≤ 150 characters; the month's saving comes from the ledger)."""
     acted = sum(1 for e in events if e.kind in ACTION_KINDS)
+    reconfigured = sum(1 for e in events if e.kind in RECONFIGURE_KINDS)
     failed = sum(1 for e in events if e.kind in FAILURE_KINDS or e.kind == "run-error")
     recovered = sum(1 for e in events if e.kind == "recovered")
-    watch = len(events) - acted - failed - recovered
+    watch = len(events) - acted - reconfigured - failed - recovered
     parts = [*action_counts(e.kind for e in events), f"{failed} failed" if failed else "",
              f"{watch} to watch" if watch else "", f"{recovered} recovered" if recovered else ""]
     saved = saved_usd_per_hour(events)
@@ -112,6 +120,8 @@ def headline(events: Sequence[Event], *, dry_run: bool = False, saved_this_month
         parts.append(f"{money(saved, '/h')} {'would be ' if dry_run else ''}saved")
     if saved_this_month is not None and saved_this_month >= 0.005:
         parts.append(f"saved {money(saved_this_month)} this month (est.)")
+    if idle_coverage:
+        parts.append(idle_coverage)
     prefix = "[dry run] " if dry_run else ""
     return _clip(f"{prefix}Endpoint watchdog: " + " · ".join(p for p in parts if p), MAX_HEADER_CHARS)
 
@@ -130,9 +140,15 @@ def build_slack_payload(
     run_url: str | None = None,
     issue_url: str | None = None,
     saved_this_month: float | None = None,
+    idle_coverage: IdleCoverage | None = None,
 ) -> dict:
-    """The webhook JSON for this run's news: header, a section per endpoint, a "+N more" line, a context line."""
-    head = headline(events, dry_run=dry_run, saved_this_month=saved_this_month)
+    """The webhook JSON for this run's news: header, a section per endpoint, a "+N more" line, a context line.
+
+    With `idle_coverage`, the header ends with `idle known 8/11` and the context line gives the sources, the
+    namespaces with no idle signal at all and the fix."""
+    coverage = idle_coverage if idle_coverage is not None and idle_coverage.billable else None
+    head = headline(events, dry_run=dry_run, saved_this_month=saved_this_month,
+                    idle_coverage=coverage.short if coverage else None)
     groups = _group(events)
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": head, "emoji": True}}]
     # Reserve the context block and a possible "+N more" section.
@@ -152,6 +168,8 @@ def build_slack_payload(
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": f"+{len(groups) - shown} more — see {where}."}})
     context = [{"type": "mrkdwn", "text": utc_text(now)}]
+    if coverage:
+        context.append({"type": "mrkdwn", "text": _clip(slack_text(coverage.sentence), MAX_SECTION_CHARS)})
     if run_url:
         context.append({"type": "mrkdwn", "text": f"<{run_url}|Workflow run>"})
     if issue_url:

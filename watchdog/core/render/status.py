@@ -55,6 +55,10 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
         lines.append("  policy     (no policy file)")
     else:
         lines.append(f"  policy     rule {ev.rule.index} \"{ev.rule.match}\" → {ev.decision.value}: {ev.reason}")
+        if ev.reconfiguration is not None:
+            change = ev.reconfiguration
+            note = f" ({one_line(change.undo_note)})" if change.undo_note else ""
+            lines.append(f"  fix        {one_line(change.changes)}; undo: {change.undo}{note}")
         # The decision's reason already names every broken limit: list only what it does not say.
         for finding in ev.warnings:
             lines.append(f"             - {finding.reason}")

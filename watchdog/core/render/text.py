@@ -8,6 +8,7 @@ from watchdog.core.render.ledger import summary_line
 from watchdog.core.timestamps import format_timestamp
 from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 from watchdog.core.render.escape import one_line
+from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.render.json_report import summary
 
 _COLUMNS = ("ENDPOINT", "STATE", "UPTIME", "IDLE", "$/H", "DECISION", "REASON")
@@ -16,10 +17,11 @@ _COLUMNS = ("ENDPOINT", "STATE", "UPTIME", "IDLE", "$/H", "DECISION", "REASON")
 _ORDER = {
     Decision.PAUSE: 0,
     Decision.SCALE_TO_ZERO: 1,
-    Decision.NOTIFY: 2,
-    Decision.EXEMPT: 3,
-    Decision.PROTECTED: 4,
-    Decision.KEEP: 5,
+    Decision.RECONFIGURE: 2,
+    Decision.NOTIFY: 3,
+    Decision.EXEMPT: 4,
+    Decision.PROTECTED: 5,
+    Decision.KEEP: 6,
 }
 
 
@@ -30,7 +32,8 @@ def _money(value: float | None) -> str:
 def _decision_text(result: EndpointResult) -> str:
     decision = result.evaluation.decision.value
     # In check and dry runs the decision says it all; after a real run, show what actually happened.
-    if result.outcome in (Outcome.NONE, Outcome.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO, Outcome.NOTIFIED):
+    if result.outcome in (Outcome.NONE, Outcome.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO, Outcome.WOULD_RECONFIGURE,
+                          Outcome.NOTIFIED):
         return decision
     return f"{decision} → {result.outcome.value}"
 
@@ -97,6 +100,7 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
     if s["would_act"]:
         would = ", ".join(action_counts(_would_kinds(report)))
         lines.append(f"Would act on {s['would_act']} endpoint(s): {would}, saving ${s['would_save_usd_per_hour']:.2f}/h.")
+    lines.extend(_reconfiguration_lines(report))
     if s["failed"]:
         lines.append(f"FAILED to act on {s['failed']} endpoint(s): see the reasons above.")
     if s["unmeasurable"]:
@@ -116,4 +120,27 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
                      f"watchdog resume {acted[0].endpoint.name} --namespace {acted[0].endpoint.namespace})")
     if not lines:
         lines.append("Nothing to do.")
+    coverage = idle_coverage(r.endpoint for r in report.endpoints).sentence
+    if coverage:
+        lines.append(coverage)
+    return lines
+
+
+_RECONFIGURE_WORDS = {Outcome.RECONFIGURED: "Reconfigured", Outcome.WOULD_RECONFIGURE: "Would reconfigure",
+                      Outcome.FAILED: "FAILED to reconfigure"}
+
+
+def _reconfiguration_lines(report: Report) -> list[str]:
+    """`Reconfigured ns/name: min_replica 1 → 0, …; undo: hf endpoints update …` per fix_config update."""
+    lines = []
+    for result in sorted(report.endpoints, key=lambda r: r.endpoint.key):
+        change = result.evaluation.reconfiguration
+        verb = _RECONFIGURE_WORDS.get(result.outcome)
+        if change is None or verb is None or result.evaluation.decision is not Decision.RECONFIGURE:
+            continue
+        if result.outcome is Outcome.FAILED:  # nothing to undo; the error is in the table
+            lines.append(f"{verb} {result.endpoint.key} ({change.changes}): {result.error or 'see above'}")
+            continue
+        note = f" ({change.undo_note})" if change.undo_note else ""
+        lines.append(f"{verb} {result.endpoint.key}: {change.changes}; undo: {change.undo}{note}")
     return lines

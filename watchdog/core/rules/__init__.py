@@ -11,12 +11,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 from watchdog.core.rules.base import CheckResult, LimitCheck, Registry, RuleSetting, Validator, Where
+from watchdog.core.rules.fix_config import FixConfig
 from watchdog.core.rules.general import ActionSetting, Owner, TrustUpdatedAt, WarnBefore
 from watchdog.core.rules.max_cost import MaxCost
 from watchdog.core.rules.max_idle import MaxIdle, OnUnknownIdleSetting
 from watchdog.core.rules.max_replicas import MaxReplicas
 from watchdog.core.rules.max_uptime import MaxUptime
 from watchdog.core.rules.require_scale_to_zero import RequireScaleToZero
+from watchdog.core.rules.scale_to_zero_after import ScaleToZeroAfter
 from watchdog.core.rules.schedule import ScheduleRule
 
 REGISTRY = Registry((
@@ -29,6 +31,8 @@ REGISTRY = Registry((
     MaxCost(),
     MaxReplicas(),
     RequireScaleToZero(),
+    ScaleToZeroAfter(),
+    FixConfig(),
     TrustUpdatedAt(),
     Owner(),
 ))

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from watchdog.core.durations import format_duration
-from watchdog.core.model import Action, EndpointSnapshot, Finding, Notice
+from watchdog.core.model import Action, ConfigFix, EndpointSnapshot, Finding, Notice
 
 if TYPE_CHECKING:
     from watchdog.core.policy.model import Effective
@@ -113,9 +113,10 @@ class LimitCheck(RuleSetting):
     def check(self, snapshot: EndpointSnapshot, settings: Effective, now: datetime) -> CheckResult:
         raise NotImplementedError
 
-    def finding(self, limit: str, observed: str, reason: str, action: Action = Action.NOTIFY) -> Finding:
-        """A Finding of this check."""
-        return Finding(self.check_id, limit, observed, reason, action)
+    def finding(self, limit: str, observed: str, reason: str, action: Action = Action.NOTIFY,
+                fix: ConfigFix | None = None) -> Finding:
+        """A Finding of this check; configuration limits say with `fix` which settings would satisfy them."""
+        return Finding(self.check_id, limit, observed, reason, action, fix)
 
 
 def warn_if_close(settings: Effective, left: float, finding: Finding) -> tuple[Finding, ...]:

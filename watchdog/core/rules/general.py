@@ -32,6 +32,11 @@ class ActionSetting(RuleSetting):
         """The action of a configuration limit: the rule's own action on a billing endpoint, else notify."""
         # Config hygiene nags by default; it acts only when the rule itself names an action, and only on an
         # endpoint that is billing (pausing a paused endpoint for its autoscaling settings would do nothing).
+        from watchdog.core.rules.fix_config import FixConfig
+
+        if settings[FixConfig.key]:
+            # Corrected through the API instead (decision reconfigure); when it cannot be this run, a notice.
+            return Action.NOTIFY
         return settings.config_action if snapshot.billable else Action.NOTIFY
 
     @classmethod

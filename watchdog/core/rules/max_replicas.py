@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from watchdog.core.model import EndpointSnapshot
+from watchdog.core.model import ConfigFix, EndpointSnapshot
 from watchdog.core.rules.base import CheckResult, LimitCheck, Validator, Where
 from watchdog.core.rules.general import ActionSetting
 
@@ -27,5 +27,8 @@ class MaxReplicas(LimitCheck):
         if ceiling is None or snapshot.max_replicas is None or snapshot.max_replicas <= ceiling:
             return CheckResult()
         reason = f"autoscaling up to {snapshot.max_replicas} replicas > {self.key} {ceiling} {settings.where}"
-        finding = self.finding(str(ceiling), str(snapshot.max_replicas), reason, ActionSetting.for_config(snapshot, settings))
+        # The API refuses minReplica > maxReplica: a minimum above the new ceiling comes down with it.
+        fix = ConfigFix(max_replica=ceiling, min_replica=ceiling if (snapshot.min_replicas or 0) > ceiling else None)
+        finding = self.finding(str(ceiling), str(snapshot.max_replicas), reason,
+                               ActionSetting.for_config(snapshot, settings), fix)
         return CheckResult(violations=(finding,))

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from watchdog.core.model import EndpointSnapshot
+from watchdog.core.model import ConfigFix, EndpointSnapshot
 from watchdog.core.rules.base import BooleanSetting, CheckResult, LimitCheck
 from watchdog.core.rules.general import ActionSetting
+from watchdog.core.rules.scale_to_zero_after import ScaleToZeroAfter
 
 if TYPE_CHECKING:
     from watchdog.core.policy.model import Effective
+
+# The timeout the Endpoints UI proposes (and the docs call the default): what a fix sets when the rule names none.
+PLATFORM_DEFAULT_TIMEOUT_MINUTES = 60
 
 
 class RequireScaleToZero(BooleanSetting, LimitCheck):
@@ -27,4 +31,10 @@ class RequireScaleToZero(BooleanSetting, LimitCheck):
         else:
             return CheckResult()
         reason = f"scale-to-zero not enabled ({why}) but {self.key} {settings.where}"
-        return CheckResult(violations=(self.finding("true", why, reason, ActionSetting.for_config(snapshot, settings)),))
+        # A timeout already set is kept; none set: the rule's own bound if it has one, else the platform's default.
+        timeout = None
+        if snapshot.scale_to_zero_timeout_minutes is None:
+            timeout = ScaleToZeroAfter.minutes(settings) or PLATFORM_DEFAULT_TIMEOUT_MINUTES
+        fix = ConfigFix(min_replica=0, scale_to_zero_timeout_minutes=timeout)
+        return CheckResult(violations=(
+            self.finding("true", why, reason, ActionSetting.for_config(snapshot, settings), fix),))
