@@ -411,8 +411,8 @@ def test_ci_runs_the_readme_test_command_on_311_and_312():
     job = wf["jobs"]["test"]
     assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12"]
     runs = [s["run"] for s in job["steps"] if "run" in s]
-    assert runs == ["python -m pip install -e '.[test]'", "python -m pytest -q"]
-    assert "-m pip install --quiet -e '.[test]'" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert runs == ["python -m pip install -c requirements/watchdog.txt -e '.[test]'", "python -m pytest -q"]
+    assert "-m pip install --quiet -c requirements/watchdog.txt -e '.[test]'" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "-m pytest -q" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
