@@ -177,6 +177,13 @@ def test_fork_pull_request_with_an_invalid_policy_is_annotated_and_gets_no_comme
 def test_no_secret_appears_anywhere_and_each_one_was_really_used(session):
     rehearsal, s = session
     assert rehearsal.secrets_found() == []
+    # And the search does look: a sentinel slipped into one step summary is found.
+    logs = s.run.job("watchdog").logs
+    logs.append(wr.StepLog("planted", "success", summary=f"token {wr.HF_TOKEN}"))
+    try:
+        assert rehearsal.secrets_found() == [f"{wr.HF_TOKEN[:12]}… in planted: summary"]
+    finally:
+        logs.pop()
     # Used, not just absent: the token listed the fleet (the fake refuses a request without one), the webhook got
     # the message, the GitHub token wrote the dashboard issue and the PR comment.
     assert any(q.route == "list" for q in rehearsal.api.request_log())
