@@ -947,7 +947,7 @@ class Runner:
         })
         ev = Evaluator({"github": self.github, "inputs": typed_inputs, "vars": {}, "env": {}}, log=self.log_expression)
         run_name = text_of(workflow.get("run-name", workflow.get("name", "")), ev)
-        concurrency = self._concurrency(workflow.get("concurrency"), ev)
+        concurrency = self.concurrency_group(workflow.get("concurrency"), ev)
         self.say(f"\n=== {workflow_file} on {event_name} (run {self.run_id}: {run_name!r}; concurrency {concurrency!r})")
         if _permissions(workflow.get("permissions")) != {}:
             raise RehearsalError(f"{workflow_file}: top-level permissions should be {{}}")
@@ -1003,13 +1003,13 @@ class Runner:
             values[name] = value
         return values
 
-    def _concurrency(self, value: Any, ev: Evaluator) -> str:
+    def concurrency_group(self, value: Any, ev: Evaluator) -> str:
         if value is None:
             return ""
         if isinstance(value, str):
             return text_of(value, ev)
         if not isinstance(value.get("cancel-in-progress", False), bool):
-            truthy(interpolate(value["cancel-in-progress"], ev))
+            truthy(interpolate(value["cancel-in-progress"], ev))  # evaluated, so a broken expression fails here
         return text_of(value["group"], ev)
 
     def _runner_context(self) -> StrictMap:
@@ -1133,7 +1133,7 @@ class JobRun:
         timeout = interpolate(spec.get("timeout-minutes", 360), ev)
         if not runs_on or not isinstance(timeout, (int, float)) or not 0 < timeout <= 360:
             raise RehearsalError(f"{self.name}: runs-on {runs_on!r}, timeout-minutes {timeout!r}")
-        self.result.concurrency = self.runner._concurrency(spec.get("concurrency"), ev)
+        self.result.concurrency = self.runner.concurrency_group(spec.get("concurrency"), ev)
         self.say(f"  job {self.name} (runs-on {runs_on}, timeout {to_text(timeout)} min, "
                  f"concurrency {self.result.concurrency!r})")
         if self.workspace.exists():
