@@ -60,6 +60,6 @@ def line_chart(title: str, y_label: str, labels: Sequence[str], values: Sequence
     ]
 
 
-def details_table(summary: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+def details_table(summary: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """A Markdown table folded into `<details>` (blank lines around it, or GitHub renders it as text)."""
     return [f"<details><summary>{summary}</summary>", "", *table(headers, rows), "", "</details>"]
