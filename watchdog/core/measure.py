@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Mapping
 
+from watchdog.core.idle import counter_evidence
 from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, IdleSource, UptimeSource
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
@@ -131,9 +132,15 @@ def measure(
         snapshot = replace(base, unmeasurable=problem, measurement_notes=tuple(notes))
         return snapshot, memory
 
+    remembered_created = memory.get("created_at")
+    if remembered_created and base.created_at is not None and remembered_created != format_timestamp(base.created_at):
+        # Deleted and re-created under the same name: what we remembered belongs to another endpoint.
+        notes.append(f"re-created since the last run (status.createdAt {format_timestamp(base.created_at)}, was "
+                     f"{remembered_created}): earlier measurements discarded")
+        memory = {}
     new_memory: dict[str, Any] = {}
     running_since, uptime_source = _uptime(base, signals, memory, now, notes, new_memory)
-    last_activity, idle_source = _last_activity(raw, base, signals, memory, now, running_since, notes, new_memory)
+    idle = _last_activity(raw, base, signals, memory, now, running_since, notes, new_memory)
     if signals.price_per_replica_hour is None and base.billable:
         notes.append(f"no price for instance {base.instance!r} in the namespace's hardware list")
     snapshot = replace(
@@ -141,10 +148,11 @@ def measure(
         price_per_replica_hour=signals.price_per_replica_hour,
         running_since=running_since,
         running_since_source=uptime_source,
-        last_activity=last_activity,
-        last_activity_source=idle_source,
+        **idle,
         measurement_notes=tuple(notes),
     )
+    if new_memory and base.created_at is not None:
+        new_memory["created_at"] = format_timestamp(base.created_at)
     return snapshot, new_memory
 
 
@@ -184,45 +192,35 @@ def _last_activity(
     running_since: datetime | None,
     notes: list[str],
     new_memory: dict[str, Any],
-) -> tuple[datetime | None, IdleSource]:
-    counter_activity = _counter_activity(signals.request_counter, memory.get("counter"), now, notes, new_memory)
+) -> dict[str, Any]:
+    """Last activity = the latest *evidence* of a request (lastUsedAt, counter movement), never a sampling time.
+
+    With no evidence but a counter that has not moved since it was first sampled, idle is at least the time since
+    that sample (`no_request_since`). Either way idle never exceeds the current billable stretch.
+    """
+    counter, counter_memory, counter_notes = counter_evidence(signals.request_counter, memory.get("counter"), now)
+    notes.extend(counter_notes)
+    if counter_memory is not None:
+        new_memory["counter"] = counter_memory
     status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+    evidence: list[tuple[datetime, IdleSource, str]] = []
     last_used = parse_timestamp(status.get("lastUsedAt"))
     if last_used is not None:
-        activity, source = last_used, IdleSource.LAST_USED_AT
-        if counter_activity is not None and counter_activity > last_used:
-            activity = counter_activity  # the counter saw something newer: trust the newer sign of life
-    elif counter_activity is not None:
-        activity, source = counter_activity, IdleSource.METRICS
-    else:
-        return None, IdleSource.UNKNOWN
+        evidence.append((last_used, IdleSource.LAST_USED_AT, f"status.lastUsedAt {format_timestamp(last_used)}"))
+    if counter.moved_at is not None and counter.moved_text:
+        evidence.append((counter.moved_at, IdleSource.METRICS, counter.moved_text))
     floor = running_since or base.updated_at
-    if base.billable and floor is not None and activity < floor:
-        activity = floor  # idle cannot be longer than the current running stretch
-    return activity, source
-
-
-def _counter_activity(
-    value: float | None,
-    previous: Any,
-    now: datetime,
-    notes: list[str],
-    new_memory: dict[str, Any],
-) -> datetime | None:
-    """Latest instant we can vouch for activity from counter samples; None when we cannot tell yet."""
-    if value is None:
-        return None
-    previous = previous if isinstance(previous, Mapping) else {}
-    prev_value = previous.get("value")
-    prev_change = parse_timestamp(previous.get("last_change_at"))
-    if not isinstance(prev_value, (int, float)) or isinstance(prev_value, bool) or prev_change is None:
-        notes.append("first request-counter sample: idle time is known from the next run on")
-        new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(now)}
-        return None
-    if value == prev_value:
-        # No request since the sample at which the counter last moved: the endpoint is idle at least since then.
-        new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(prev_change)}
-        return prev_change
-    # Grew (requests arrived since the last run) or dropped (replicas restarted, counter reset): assume activity now.
-    new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(now)}
-    return now
+    if evidence:
+        activity, source, text = max(evidence, key=lambda e: e[0])  # the newest sign of life wins
+        if base.billable and floor is not None and activity < floor:
+            activity = floor  # idle cannot be longer than the current running stretch
+            text += f"; before the current billable stretch, so idle counts from its start {format_timestamp(floor)}"
+        return {"last_activity": activity, "last_activity_source": source, "last_activity_evidence": text}
+    if counter.quiet_since is not None and counter.quiet_text:
+        since, text = counter.quiet_since, counter.quiet_text
+        if base.billable and floor is not None and since < floor:
+            since = floor
+            text += f"; capped at the start of the billable stretch {format_timestamp(floor)}"
+        return {"no_request_since": since, "last_activity_source": IdleSource.METRICS,
+                "last_activity_evidence": text + ": idle is at least the time since"}
+    return {"last_activity_source": IdleSource.UNKNOWN}

@@ -67,7 +67,10 @@ def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
         "error": result.error,
         # Extra fields: people read them, and `plan --from-report` rebuilds snapshots from them.
         "uptime": format_duration(ep.uptime_seconds(now)) if ep.billable else None,
-        "idle": format_duration(ep.idle_seconds(now)) if ep.billable and ep.last_activity else None,
+        "idle": format_duration(ep.idle_seconds(now)) if ep.billable and ep.idle_seconds(now) is not None else None,
+        "last_activity_evidence": ep.last_activity_evidence,
+        "no_request_since": format_timestamp(ep.no_request_since),
+        "idle_is_lower_bound": ep.idle_is_lower_bound,
         "stretch_cost_usd": ep.stretch_cost_usd(now),
         "price_per_replica_hour": ep.price_per_replica_hour,
         "owner": ev.owner,
@@ -158,6 +161,8 @@ def snapshots_from_report(data: Mapping[str, Any]) -> tuple[EndpointSnapshot, ..
                 running_since_source=_enum(UptimeSource, item.get("running_since_source"), UptimeSource.UNKNOWN),
                 last_activity=parse_timestamp(item.get("last_activity")),
                 last_activity_source=_enum(IdleSource, item.get("last_activity_source"), IdleSource.UNKNOWN),
+                last_activity_evidence=item.get("last_activity_evidence"),
+                no_request_since=parse_timestamp(item.get("no_request_since")),
                 measurement_notes=tuple(item.get("measurement_notes") or ()),
                 unmeasurable=item.get("unmeasurable"),
             )

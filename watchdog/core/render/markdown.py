@@ -88,7 +88,7 @@ def endpoint_row(result: EndpointResult, now: datetime) -> list[object]:
         outcome_text(result),
         money(ep.hourly_usd),
         format_duration(ep.uptime_seconds(now)) if ep.billable else "—",
-        format_duration(ep.idle_seconds(now)),
+        ("≥" if ep.idle_is_lower_bound else "") + format_duration(ep.idle_seconds(now)),
         rule,
         ev.reason,
     ]

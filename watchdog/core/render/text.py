@@ -37,7 +37,8 @@ def _row(result: EndpointResult, report: Report) -> tuple[str, ...]:
     now = report.generated_at
     uptime = format_duration(ep.uptime_seconds(now)) if ep.billable else "-"
     if ep.billable:
-        idle = format_duration(ep.idle_seconds(now)) if ep.last_activity else "?"
+        seconds = ep.idle_seconds(now)
+        idle = "?" if seconds is None else ("≥" if ep.idle_is_lower_bound else "") + format_duration(seconds)
     else:
         idle = "-"
     if uptime != "-" and ep.running_since_source.value != "replica":
