@@ -18,7 +18,7 @@ from watchdog import __version__
 from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
 from watchdog.adapters.interface import EndpointGone, HubError
-from watchdog.core.measure import Signals, earliest_live_replica_start, parse_request_counter
+from watchdog.core.measure import Signals, parse_request_counter, read_replicas
 
 DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
 T = TypeVar("T")
@@ -180,18 +180,21 @@ class EndpointsHub:
         compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
         price = prices.get(str(compute.get("id")))
         notes: list[str] = []
+        tolerated: list[str] = []
         started: datetime | None = None
         counter: float | None = None
         try:
-            started = earliest_live_replica_start(
+            reading = read_replicas(
                 self._call(f"replicas of {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}/replica").json())
             )
-            if started is None:
-                notes.append("no live replica with a start time")
+            started = reading.started_at
+            tolerated.extend(reading.tolerated)
+            if reading.note:
+                notes.append(reading.note)
         except HubError as error:
             notes.append(f"replica start unknown: {error}")
         except ValueError:
-            notes.append("replica start unknown: answer was not JSON")
+            tolerated.append("replica route answered something that is not JSON")
         try:
             text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}/open-metrics").text)
             counter = parse_request_counter(text)
@@ -199,7 +202,8 @@ class EndpointsHub:
                 notes.append("open-metrics has no http_requests counter")
         except HubError as error:
             notes.append(f"request counter unknown: {error}")
-        return Signals(price_per_replica_hour=price, replica_started_at=started, request_counter=counter, notes=tuple(notes))
+        return Signals(price_per_replica_hour=price, replica_started_at=started, request_counter=counter,
+                       notes=tuple(notes), tolerated=tuple(tolerated))
 
     def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]:
         """One endpoint's full payload (raises EndpointGone when it no longer exists)."""

@@ -32,17 +32,71 @@ def parse_request_counter(text: str) -> float | None:
     return total if seen else None
 
 
-def earliest_live_replica_start(payload: Any) -> datetime | None:
-    """Earliest `startedAt` among live replicas of a `/replica` answer; None when there is none."""
-    items = payload.get("items") if isinstance(payload, Mapping) else payload
+@dataclass(frozen=True)
+class ReplicaReading:
+    """What a `/replica` answer says about the current stretch, and what had to be tolerated to read it."""
+
+    started_at: datetime | None = None  # earliest `startedAt` among live replicas
+    tolerated: tuple[str, ...] = ()
+    note: str | None = None  # "no live replica with a start time" when the answer was readable but had none
+
+
+def _shape(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "keys " + (", ".join(sorted(map(str, value))) or "(none)")
+    return type(value).__name__
+
+
+def read_replicas(payload: Any) -> ReplicaReading:
+    """Read the replica list leniently: `{"items": [...]}`, `{"replicas": [...]}` or a bare list.
+
+    The wrapper is undocumented (only the item, `ReplicaStatus {live, stage, startedAt?, stoppedAt?, ...}`, is
+    named), so the three plausible forms are read; any other shape is named, never turned into "no live replica".
+    A replica without a `live` flag counts as live only when it has no `stoppedAt`.
+    """
+    tolerated: list[str] = []
+    if isinstance(payload, list):
+        items, tolerated = payload, ["replica list came as a bare list (not under 'items')"]
+    elif isinstance(payload, Mapping) and isinstance(payload.get("items"), list):
+        items = payload["items"]
+    elif isinstance(payload, Mapping) and isinstance(payload.get("replicas"), list):
+        items, tolerated = payload["replicas"], ["replica list came under 'replicas' (not 'items')"]
+    else:
+        what = _shape(payload)
+        if isinstance(payload, Mapping) and "items" in payload:
+            what = f"items is {_shape(payload['items'])}"
+        return ReplicaReading(tolerated=(f"replica route answered an unrecognized shape: {what}",))
     starts = []
-    for item in items or []:
-        if not isinstance(item, Mapping) or item.get("live") is False:
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            tolerated.append(f"replica list item {index} is not an object ({_shape(item)}): skipped")
+            continue
+        live = item.get("live")
+        if live is False:
+            continue
+        if not isinstance(live, bool):
+            stopped = item.get("stoppedAt") is not None
+            tolerated.append(f"replica {index} has no 'live' flag ({_shape(live)}): "
+                             + ("skipped, it has a stoppedAt" if stopped else "taken as live, it has no stoppedAt"))
+            if stopped:
+                continue
+        if item.get("startedAt") is None:
             continue
         started = parse_timestamp(item.get("startedAt"))
-        if started is not None:
-            starts.append(started)
-    return min(starts) if starts else None
+        if started is None:
+            tolerated.append(f"replica {index} startedAt is not a timestamp ({item.get('startedAt')!r}): skipped")
+            continue
+        starts.append(started)
+    if not starts:
+        return ReplicaReading(tolerated=tuple(tolerated), note="no live replica with a start time")
+    return ReplicaReading(min(starts), tuple(tolerated))
+
+
+def earliest_live_replica_start(payload: Any) -> datetime | None:
+    """Earliest `startedAt` among live replicas of a `/replica` answer; None when there is none."""
+    return read_replicas(payload).started_at
 
 
 @dataclass(frozen=True)
@@ -53,6 +107,7 @@ class Signals:
     replica_started_at: datetime | None = None
     request_counter: float | None = None
     notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
+    tolerated: tuple[str, ...] = ()  # answers read leniently ("replica list came as a bare list", ...)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -129,7 +184,8 @@ def measure(
     notes = list(signals.notes)
     problem = validate_raw(raw)
     if problem is not None:
-        snapshot = replace(base, unmeasurable=problem, measurement_notes=tuple(notes))
+        snapshot = replace(base, unmeasurable=problem, measurement_notes=tuple(notes),
+                           tolerated=(*base.tolerated, *signals.tolerated))
         return snapshot, memory
 
     remembered_created = memory.get("created_at")
@@ -150,6 +206,7 @@ def measure(
         running_since_source=uptime_source,
         **idle,
         measurement_notes=tuple(notes),
+        tolerated=(*base.tolerated, *signals.tolerated),
     )
     if new_memory and base.created_at is not None:
         new_memory["created_at"] = format_timestamp(base.created_at)

@@ -92,6 +92,9 @@ class EndpointSnapshot:
     message: str | None = None  # the API's status message
     # Why a measurement is missing or weak ("replica route answered 500", "first metrics sample").
     measurement_notes: tuple[str, ...] = ()
+    # Answers read leniently because they came in a shape the watchdog did not expect ("replica list came as a
+    # bare list", "status.readyReplica is not an integer"): what `check` lists as tolerated.
+    tolerated: tuple[str, ...] = ()
     # Set when the endpoint JSON itself could not be understood: never act on such an endpoint.
     unmeasurable: str | None = None
 

@@ -76,6 +76,7 @@ def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
         "owner": ev.owner,
         "notices": [{"kind": n.kind, "message": n.message} for n in ev.notices],
         "measurement_notes": list(ep.measurement_notes),
+        "tolerated": list(ep.tolerated),
         "unmeasurable": ep.unmeasurable,
         "url": ep.url,
         "repository": ep.repository,
@@ -164,6 +165,7 @@ def snapshots_from_report(data: Mapping[str, Any]) -> tuple[EndpointSnapshot, ..
                 last_activity_evidence=item.get("last_activity_evidence"),
                 no_request_since=parse_timestamp(item.get("no_request_since")),
                 measurement_notes=tuple(item.get("measurement_notes") or ()),
+                tolerated=tuple(item.get("tolerated") or ()),
                 unmeasurable=item.get("unmeasurable"),
             )
         )

@@ -149,6 +149,7 @@ def render_report_markdown(report: Report) -> str:
         items += [f"- warning: {md_inline(f.reason)}" for f in ev.warnings]
         items += [f"- {n.kind}: {md_inline(n.message)}" for n in ev.notices]
         items += [f"- measurement: {md_inline(n)}" for n in result.endpoint.measurement_notes]
+        items += [f"- tolerated: {md_inline(n)}" for n in result.endpoint.tolerated]
         if result.endpoint.unmeasurable:
             items.append(f"- unmeasurable: {md_inline(result.endpoint.unmeasurable)}")
         if items:

@@ -50,6 +50,8 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
         lines.append("  note       scaled to zero still holds GPU quota; pause it to free the quota")
     for note in ep.measurement_notes:
         lines.append(f"  measured   {note}")
+    for note in ep.tolerated:
+        lines.append(f"  tolerated  {note}")
     if ep.unmeasurable:
         lines.append(f"  PROBLEM    {ep.unmeasurable}")
     if ev is None:

@@ -73,6 +73,10 @@ def render_text(report: Report) -> str:
             lines.append("  ".join([*cells, row[-1]]).rstrip())
         lines.append("")
         lines.append("* uptime from the watchdog's own memory or status.updatedAt, not a replica start time")
+        tolerated = [f"  {r.endpoint.key}: {note}" for r in sorted(report.endpoints, key=lambda r: r.endpoint.key)
+                     for note in r.endpoint.tolerated]
+        if tolerated:
+            lines += ["", "Tolerated (answers in shapes the watchdog did not expect, read leniently):", *tolerated]
     else:
         lines.append("(no endpoints)")
     lines.append("")
