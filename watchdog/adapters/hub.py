@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,9 +20,15 @@ from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
 from watchdog.adapters.interface import EndpointGone, HubError
 from watchdog.core.measure import Signals, parse_request_counter, read_replicas
+from watchdog.core.prices import PriceList, read_price_list
 
 DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
 T = TypeVar("T")
+
+
+def _seg(text: str) -> str:
+    """One URL path segment: a name the API sent is never allowed to reach another route."""
+    return quote(str(text), safe="")
 
 
 @dataclass(frozen=True)
@@ -166,13 +173,15 @@ class EndpointsHub:
                 raise HubError(f"list namespace {namespace!r}: pagination cursor repeated")
             seen_cursors.add(cursor)
 
-    def prices(self, namespace: str) -> dict[str, float]:
-        """Price per replica-hour by compute id, from the namespace's hardware list (read once per namespace)."""
-        hardware = self._call(
-            f"hardware list of {namespace!r}",
-            lambda: self._api.list_inference_endpoints_hardware(namespace=namespace, token=self.settings.token),
-        )
-        return {hw.id: float(hw.price_per_hour) for hw in hardware if getattr(hw, "price_per_hour", None) is not None}
+    def prices(self, namespace: str) -> PriceList:
+        """Price per replica-hour by compute id, from the namespace's hardware list (read once per namespace).
+
+        Not `list_inference_endpoints_hardware`: its parser needs quota, architecture and memory figures on every
+        entry, so one sloppy entry made the whole list fail and `max_cost` silently stop applying. The route is
+        read here entry by entry (`core/prices.py`); what is skipped is said per endpoint.
+        """
+        payload = self._call(f"hardware list of {namespace!r}", lambda: self._get(f"/provider/{_seg(namespace)}").json())
+        return read_price_list(payload)
 
     def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals:
         """Replica start and request counter for a billable endpoint; a failed signal is a note, not an error."""

@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 from watchdog.adapters.interface import EndpointGone, Hub, HubError
 from watchdog.core.measure import Signals, measure, validate_raw
 from watchdog.core.outcomes import ACTION_OUTCOMES
+from watchdog.core.prices import price_notes
 from watchdog.core.model import (
     BILLABLE_STATES,
     Decision,
@@ -40,12 +41,12 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
     Requests: the list pages, one hardware call per namespace that has a billable endpoint, and two calls
     (replicas, open-metrics) per billable endpoint. Endpoints that are not billable cost no extra request.
     """
-    def list_one(namespace: str) -> tuple[str, list[Any] | None, dict[str, float], str | None]:
+    def list_one(namespace: str) -> tuple[str, list[Any] | None, Mapping[str, float], str | None]:
         try:
             items = hub.list_raw(namespace)
         except HubError as error:
             return namespace, None, {}, str(error)
-        prices: dict[str, float] = {}
+        prices: Mapping[str, float] = {}
         price_note = None
         if any(_is_billable_raw(item) for item in items):
             try:
@@ -55,7 +56,7 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
         return namespace, items, prices, price_note
 
     ns_results: list[NamespaceResult] = []
-    jobs: list[tuple[str, Any, dict[str, float], str | None]] = []
+    jobs: list[tuple[str, Any, Mapping[str, float], str | None]] = []
     new_memory: dict[str, Any] = {}
     for namespace, items, prices, note in hub.map(list_one, list(dict.fromkeys(namespaces))):
         if items is None:
@@ -66,7 +67,7 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
         ns_results.append(NamespaceResult(namespace, ok=True, endpoints=len(items)))
         jobs.extend((namespace, item, prices, note) for item in items)
 
-    def measure_one(job: tuple[str, Any, dict[str, float], str | None]) -> tuple[EndpointSnapshot, dict[str, Any]]:
+    def measure_one(job: tuple[str, Any, Mapping[str, float], str | None]) -> tuple[EndpointSnapshot, dict[str, Any]]:
         namespace, raw, prices, note = job
         raw = raw if isinstance(raw, Mapping) else {}
         signals = Signals()
@@ -74,6 +75,10 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
             signals = hub.signals(namespace, raw, prices)
             if note:
                 signals = replace(signals, notes=(*signals.notes, note))
+            compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
+            said = price_notes(prices, compute.get("id"))
+            if said:
+                signals = replace(signals, tolerated=(*signals.tolerated, *said))
         return measure(raw, namespace, signals, memory.get(f"{namespace}/{raw.get('name')}"), now)
 
     snapshots = []
