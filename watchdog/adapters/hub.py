@@ -162,7 +162,7 @@ class EndpointsHub:
         seen_cursors: set[str] = set()
         while True:
             params = {"cursor": cursor} if cursor else None
-            page = self._call(f"list namespace {namespace!r}", lambda: self._get(f"/endpoint/{namespace}", params).json())
+            page = self._call(f"list namespace {namespace!r}", lambda: self._get(f"/endpoint/{_seg(namespace)}", params).json())
             if not isinstance(page, Mapping) or not isinstance(page.get("items"), list):
                 raise HubError(f"list namespace {namespace!r}: unexpected answer (no 'items' list)")
             items.extend(page["items"])
@@ -194,7 +194,7 @@ class EndpointsHub:
         counter: float | None = None
         try:
             reading = read_replicas(
-                self._call(f"replicas of {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}/replica").json())
+                self._call(f"replicas of {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}/replica").json())
             )
             started = reading.started_at
             tolerated.extend(reading.tolerated)
@@ -205,7 +205,7 @@ class EndpointsHub:
         except ValueError:
             tolerated.append("replica route answered something that is not JSON")
         try:
-            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}/open-metrics").text)
+            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}/open-metrics").text)
             counter = parse_request_counter(text)
             if counter is None:
                 notes.append("open-metrics has no http_requests counter")
@@ -216,32 +216,58 @@ class EndpointsHub:
 
     def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]:
         """One endpoint's full payload (raises EndpointGone when it no longer exists)."""
-        return self._call(f"get {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}").json())
+        return self._call(f"get {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}").json())
 
     # -- acting ---------------------------------------------------------------------------------------------
+    #
+    # The routes are called here, not through huggingface_hub's pause/resume/scale_to_zero: those parse the answer
+    # strictly (`model.task` required, timestamps ending in `Z`), so a done action could raise KeyError or
+    # ValueError and be reported as failed. A 2xx is success; the new state is read leniently from the body, else
+    # from one GET, else "unknown (request accepted)".
+
+    def _post(self, path: str, running_ok: bool) -> httpx2.Response | None:
+        response = get_session().post(f"{constants.INFERENCE_ENDPOINTS_ENDPOINT}{path}", headers=self._headers)
+        # huggingface_hub's running_ok: resuming a running endpoint answers 400 "... already running": fine.
+        if running_ok and response.status_code == 400 and "already running" in response.text.lower():
+            return None
+        hf_raise_for_status(response)
+        return response
+
+    def _act(self, verb: str, namespace: str, name: str, *, running_ok: bool = False) -> str:
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}/{verb}"
+        response = self._call(f"{verb} {namespace}/{name}", lambda: self._post(route, running_ok))
+        if response is None:
+            return "running"
+        state = _state_in(_json_or_none(response))
+        if state is None:
+            try:
+                state = _state_in(self.get_raw(namespace, name))
+            except HubError:
+                state = None
+        return state or "unknown (request accepted)"
 
     def pause(self, namespace: str, name: str) -> str:
         """Pause: billing stops, GPU quota is released, traffic does not wake it."""
-        endpoint = self._call(
-            f"pause {namespace}/{name}",
-            lambda: self._api.pause_inference_endpoint(name, namespace=namespace, token=self.settings.token),
-        )
-        return str(endpoint.status)
+        return self._act("pause", namespace, name)
 
     def scale_to_zero(self, namespace: str, name: str) -> str:
         """Scale to zero: billing stops, quota is kept, the next request wakes it."""
-        endpoint = self._call(
-            f"scale-to-zero {namespace}/{name}",
-            lambda: self._api.scale_to_zero_inference_endpoint(name, namespace=namespace, token=self.settings.token),
-        )
-        return str(endpoint.status)
+        return self._act("scale-to-zero", namespace, name)
 
     def resume(self, namespace: str, name: str) -> str:
         """Resume a paused or scaled-to-zero endpoint (already running is fine)."""
-        endpoint = self._call(
-            f"resume {namespace}/{name}",
-            lambda: self._api.resume_inference_endpoint(
-                name, namespace=namespace, running_ok=True, token=self.settings.token
-            ),
-        )
-        return str(endpoint.status)
+        return self._act("resume", namespace, name, running_ok=True)
+
+
+def _json_or_none(response: httpx2.Response) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
+
+
+def _state_in(payload: Any) -> str | None:
+    """`status.state` of an endpoint JSON when it is a non-empty string; None otherwise (never raises)."""
+    status = payload.get("status") if isinstance(payload, Mapping) else None
+    state = status.get("state") if isinstance(status, Mapping) else None
+    return state if isinstance(state, str) and state else None
