@@ -68,12 +68,13 @@ def _describe(error: BaseException, what: str) -> HubError:
         hint = ""
         if status in (401, 403):
             hint = " (the token needs the 'Manage Inference Endpoints' permission, inference.endpoints.write, on this namespace)"
-        cls = EndpointGone if status == 404 and what.startswith(("pause", "scale-to-zero", "resume", "get")) else HubError
-        return cls(f"{what}: HTTP {status}{detail}{hint}", status)
+        if status == 404 and what.startswith(("pause", "scale-to-zero", "resume", "get")):
+            return EndpointGone(f"{what}: HTTP {status}{detail}{hint}", status)
+        return HubError(f"{what}: HTTP {status}{detail}{hint}", status, unreachable=status == 429 or status >= 500)
     if isinstance(error, httpx2.TimeoutException):
-        return HubError(f"{what}: timed out")
+        return HubError(f"{what}: timed out", unreachable=True)
     if isinstance(error, httpx2.TransportError):
-        return HubError(f"{what}: connection failed ({type(error).__name__})")
+        return HubError(f"{what}: connection failed ({type(error).__name__})", unreachable=True)
     return HubError(f"{what}: {type(error).__name__}: {error}")
 
 

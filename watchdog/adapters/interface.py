@@ -8,11 +8,16 @@ from watchdog.core.measure import Signals
 
 
 class HubError(Exception):
-    """A failed Endpoints API call, with a message safe to show (no token) and the HTTP status if any."""
+    """A failed Endpoints API call, with a message safe to show (no token) and the HTTP status if any.
 
-    def __init__(self, message: str, status: int | None = None):
+    `unreachable`: the API could not be reached or could not answer (connection failure, timeout, 429 or 5xx after
+    the retries), as opposed to an answer that says no (401, 403, 404...) or one that could not be understood.
+    """
+
+    def __init__(self, message: str, status: int | None = None, *, unreachable: bool = False):
         super().__init__(message)
         self.status = status
+        self.unreachable = unreachable
 
 
 class EndpointGone(HubError):

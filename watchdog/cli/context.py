@@ -28,6 +28,15 @@ class UsageError(Exception):
     """Bad flags, missing credentials or an unusable argument: exit 2 with this message, nothing touched."""
 
 
+class CommandFailed(Exception):
+    """The command could not do its job for a reason outside the user's input (the API unreachable, an answer that
+    cannot be used): exit 1 with this message."""
+
+
+def unreachable(error: HubError) -> CommandFailed:
+    return CommandFailed(f"could not reach the Endpoints API ({error})")
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -153,7 +162,11 @@ def namespaces(ctx: Context, policy: Policy | None, hub: Hub) -> list[str]:
     try:
         return [hub.whoami()]
     except HubError as error:
-        raise UsageError(f"no namespace given and the token owner could not be found ({error})") from None
+        if error.unreachable:
+            raise unreachable(error) from None
+        if error.status in (401, 403):
+            raise UsageError(f"no namespace given and the token was refused by whoami ({error})") from None
+        raise CommandFailed(f"no namespace given and the token owner could not be found ({error})") from None
 
 
 def resolve_endpoint(ctx: Context, policy: Policy | None, hub: Hub, name: str) -> tuple[str, Mapping[str, Any]]:
@@ -164,15 +177,24 @@ def resolve_endpoint(ctx: Context, policy: Policy | None, hub: Hub, name: str) -
     else:
         candidates = namespaces(ctx, policy, hub)
     found = []
+    errors: list[HubError] = []
     for namespace in candidates:
         try:
             found.append((namespace, hub.get_raw(namespace, name)))
         except EndpointGone:
             continue
         except HubError as error:
-            ctx.err(f"namespace {namespace}: {error}")
+            errors.append(error)
     if not found:
+        # Only a clean "not found" everywhere means it does not exist; otherwise we could not tell.
+        down = [e for e in errors if e.unreachable]
+        if down:
+            raise unreachable(down[0])
+        if errors:
+            raise CommandFailed(f"could not look up {name!r}: " + "; ".join(map(str, errors)))
         raise UsageError(f"no endpoint named {name!r} in {', '.join(candidates)}")
+    for error in errors:
+        ctx.err(f"note: {error}")
     if len(found) > 1:
         raise UsageError(f"{name!r} exists in several namespaces ({', '.join(ns for ns, _ in found)}): use NS/NAME")
     return found[0]

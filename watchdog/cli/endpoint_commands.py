@@ -47,7 +47,8 @@ def cmd_status(ctx: Context) -> int:
         short = ctx.args.name.rpartition("/")[2]
         snapshots = tuple(s for s in snapshots if s.name == short)
     evaluations = evaluate_all(policy, snapshots, ctx.now) if policy is not None else None
-    ctx.out(render_status(snapshots, evaluations, ctx.now, fmt=ctx.opt("format", "text")))
+    if snapshots or all(ns.ok for ns in fleet.namespaces):  # "no endpoints found" only when that is known
+        ctx.out(render_status(snapshots, evaluations, ctx.now, fmt=ctx.opt("format", "text")))
     for ns in fleet.namespaces:
         if not ns.ok:
             ctx.err(f"namespace {ns.name}: {ns.error}")

@@ -94,6 +94,10 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
         lines.append(f"Would act on {s['would_act']} endpoint(s), saving ${s['would_save_usd_per_hour']:.2f}/h.")
     if s["failed"]:
         lines.append(f"FAILED to act on {s['failed']} endpoint(s): see the reasons above.")
+    failed_ns = [ns.name for ns in report.namespaces if not ns.ok]
+    if failed_ns:
+        lines.append(f"FAILED: {len(failed_ns)} namespace(s) could not be listed ({', '.join(failed_ns)}): "
+                     "nothing there was checked.")
     if s["unmeasurable"]:
         lines.append(f"{s['unmeasurable']} endpoint(s) could not be measured and were left alone.")
     for error in report.errors:
