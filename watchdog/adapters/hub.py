@@ -18,7 +18,8 @@ from huggingface_hub.utils._http import get_session, hf_request_event_hook, set_
 from watchdog import __version__
 from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
-from watchdog.adapters.interface import EndpointGone, HubError
+from watchdog.adapters.interface import EndpointGone, HubError, Listing
+from watchdog.adapters.listing import list_pages
 from watchdog.core.measure import Signals, parse_request_counter, read_replicas
 from watchdog.core.prices import PriceList, read_price_list
 
@@ -151,28 +152,20 @@ class EndpointsHub:
         info = self._call("whoami", lambda: self._api.whoami(token=self.settings.token))
         return str(info["name"])
 
-    def list_raw(self, namespace: str) -> list[Any]:
-        """Every endpoint payload of one namespace, following `nextCursor`.
+    def list_raw(self, namespace: str) -> Listing:
+        """Every endpoint payload of one namespace, following the paging cursors (`adapters/listing.py`).
 
-        Not `list_inference_endpoints`: it never follows the cursor (a paginated answer would silently hide
+        Not `list_inference_endpoints`: it never follows a cursor (a paginated answer would silently hide
         endpoints) and `namespace="*"` swallows per-org errors. Items stay raw so one malformed endpoint
         cannot hide the others.
         """
-        items: list[Any] = []
-        cursor: str | None = None
-        seen_cursors: set[str] = set()
-        while True:
+        route = f"/endpoint/{_seg(namespace)}"
+
+        def fetch(cursor: str | None) -> Any:
             params = {"cursor": cursor} if cursor else None
-            page = self._call(f"list namespace {namespace!r}", lambda: self._get(f"/endpoint/{_seg(namespace)}", params).json())
-            if not isinstance(page, Mapping) or not isinstance(page.get("items"), list):
-                raise HubError(f"list namespace {namespace!r}: unexpected answer (no 'items' list)")
-            items.extend(page["items"])
-            cursor = page.get("nextCursor")
-            if not cursor:
-                return items
-            if cursor in seen_cursors:  # a server repeating a cursor must not loop us forever
-                raise HubError(f"list namespace {namespace!r}: pagination cursor repeated")
-            seen_cursors.add(cursor)
+            return self._call(f"list namespace {namespace!r}", lambda: self._get(route, params).json())
+
+        return list_pages(fetch, namespace)
 
     def prices(self, namespace: str) -> PriceList:
         """Price per replica-hour by compute id, from the namespace's hardware list (read once per namespace).

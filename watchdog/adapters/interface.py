@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
 from watchdog.core.measure import Signals
@@ -20,6 +21,14 @@ class HubError(Exception):
         self.unreachable = unreachable
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One namespace's endpoint payloads (raw, each read on its own) and what a person should know about the listing."""
+
+    items: list[Any] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # e.g. "listing may be incomplete: ..." (reported and announced, not a failure)
+
+
 class EndpointGone(HubError):
     """The endpoint no longer exists (deleted between listing and acting)."""
 
@@ -27,7 +36,7 @@ class EndpointGone(HubError):
 class Hub(Protocol):
     """What the runner needs from the Endpoints API adapter (hub.EndpointsHub; tests may pass a fake)."""
 
-    def list_raw(self, namespace: str) -> list[Any]: ...
+    def list_raw(self, namespace: str) -> Listing: ...
     def prices(self, namespace: str) -> Mapping[str, float]: ...
     def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals: ...
     def pause(self, namespace: str, name: str) -> str: ...

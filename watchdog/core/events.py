@@ -22,6 +22,7 @@ KIND_ORDER = (
     "action-failed",
     "unmeasurable",
     "run-error",
+    "namespace-warning",
     "paused",
     "scaled-to-zero",
     "would-pause",
@@ -140,6 +141,11 @@ def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
         if not ns.ok:
             events.append(Event(key=f"namespace-error:{ns.name}", kind="namespace-error",
                                 title=f"Could not list namespace {ns.name}", detail=ns.error or "unknown error",
+                                subject=f"namespace:{ns.name}", namespace=ns.name))
+        for warning in ns.warnings:
+            # Not a failure (the namespace was listed): said once, for as long as it holds.
+            events.append(Event(key=f"namespace-warning:{ns.name}:{_stable_hash(warning)}", kind="namespace-warning",
+                                title=f"Namespace {ns.name}: {warning.split(':')[0]}", detail=warning,
                                 subject=f"namespace:{ns.name}", namespace=ns.name))
     for result in report.endpoints:
         events.extend(_endpoint_events(result, now))

@@ -214,6 +214,8 @@ class NamespaceResult:
     ok: bool
     error: str | None = None
     endpoints: int = 0
+    # Listed, but with reason to doubt it ("listing may be incomplete: ..."): reported and announced, not a failure.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "command": report.command,
         "dry_run": report.dry_run,
         "namespaces": [
-            {"name": ns.name, "ok": ns.ok, "error": ns.error, "endpoints": ns.endpoints} for ns in report.namespaces
+            {"name": ns.name, "ok": ns.ok, "error": ns.error, "endpoints": ns.endpoints, "warnings": list(ns.warnings)}
+            for ns in report.namespaces
         ],
         "endpoints": [endpoint_to_dict(r, report) for r in report.endpoints],
         "summary": summary(report),

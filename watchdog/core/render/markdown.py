@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "action-failed": "Failed to act",
     "unmeasurable": "Could not measure",
     "run-error": "Watchdog error",
+    "namespace-warning": "Namespace warning",
     "paused": "Paused",
     "scaled-to-zero": "Scaled to zero",
     "would-pause": "Would pause (dry run)",
@@ -137,6 +138,8 @@ def render_report_markdown(report: Report) -> str:
     lines += table(("Namespace", "Listed", "Endpoints", "Error"),
                    ((f"`{ns.name}`", "yes" if ns.ok else "**no**", ns.endpoints, ns.error or "—")
                     for ns in report.namespaces))
+    warned = [f"- warning: `{ns.name}`: {md_inline(w)}" for ns in report.namespaces for w in ns.warnings]
+    lines += ["", *warned] if warned else []
     lines += ["", "## Endpoints", ""]
     if report.endpoints:
         lines += table(ENDPOINT_HEADERS, (endpoint_row(r, now) for r in report.endpoints))
@@ -200,6 +203,7 @@ def render_step_summary(
     lines = [f"## Endpoint watchdog{mode}", "", f"{utc_text(now)}{link}", "", _summary_counts(report) + ".", ""]
     failed_ns = [ns for ns in report.namespaces if not ns.ok]
     lines += [f"- **could not list** `{ns.name}`: {md_inline(ns.error or 'unknown error')}" for ns in failed_ns]
+    lines += [f"- **warning** `{ns.name}`: {md_inline(w)}" for ns in report.namespaces for w in ns.warnings]
     if failed_ns:
         lines.append("")
     lines += ["### New this run", ""]

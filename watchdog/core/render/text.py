@@ -61,6 +61,7 @@ def render_text(report: Report) -> str:
     for ns in report.namespaces:
         if not ns.ok:
             lines.append(f"!! namespace {ns.name}: {ns.error}")
+        lines.extend(f"warning: namespace {ns.name}: {warning}" for warning in ns.warnings)
     lines.append("")
     rows = [
         _row(r, report)
