@@ -133,8 +133,10 @@ def make_hub(ctx: Context) -> Hub:
     token = ctx.settings.hf_token
     if not token:
         raise UsageError(
-            "HF_TOKEN is not set: create a fine-grained token with 'Manage Inference Endpoints' on each watched "
-            "namespace and export it (in GitHub Actions: a repository secret). Nothing was touched."
+            "no token: HF_TOKEN is not set and no token saved by `hf auth login` was found at "
+            f"{ctx.settings.hf_token_path}. Export HF_TOKEN (in GitHub Actions: a repository secret) or run "
+            "`hf auth login`, with a fine-grained token that has 'Manage Inference Endpoints' on each watched "
+            "namespace. Nothing was touched."
         )
     concurrency = ctx.opt("concurrency", 16)
     timeout = ctx.opt("request_timeout", 30.0)

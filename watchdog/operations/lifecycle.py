@@ -270,7 +270,7 @@ def endpoint_session(
 
         settings = settings or Settings.from_env(process_environment())
         if not (token or settings.hf_token):
-            raise RuntimeError("endpoint_session needs a token: pass token= or set HF_TOKEN")
+            raise RuntimeError("endpoint_session needs a token: pass token=, set HF_TOKEN or run `hf auth login`")
         hub = EndpointsHub(HubSettings(
             token=token or settings.hf_token,
             api_url=settings.endpoints_api_url,
