@@ -1,4 +1,9 @@
-"""The Hub adapter: the only module that talks to the Inference Endpoints API (through huggingface_hub)."""
+"""The Hub adapter: the only module that talks to the Inference Endpoints API.
+
+It uses huggingface_hub's shared HTTP client (`get_session`, with its headers and `hf_raise_for_status` error
+parsing) but calls the routes itself and reads every answer leniently: the library's parsers are strict (a missing
+`model.task` or a `+00:00` timestamp raises) and it neither pages nor retries.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping, TypeVar
 
 import httpx2  # huggingface_hub 2.x's own HTTP client
-from huggingface_hub import HfApi, constants
+from huggingface_hub import constants
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 from huggingface_hub.utils._http import get_session, hf_request_event_hook, set_client_factory
@@ -20,7 +25,7 @@ from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
 from watchdog.adapters.interface import EndpointGone, HubError, Listing
 from watchdog.adapters.listing import list_pages
-from watchdog.core.measure import Signals, parse_request_counter, read_replicas
+from watchdog.core.measure import Signals, read_replicas, read_request_counter
 from watchdog.core.prices import PriceList, read_price_list
 
 DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
@@ -107,7 +112,6 @@ class EndpointsHub:
                 limits=httpx2.Limits(max_connections=max(4, settings.concurrency)),
             )
         )
-        self._api = HfApi(endpoint=settings.hub_url, token=settings.token)
         self._headers = build_hf_headers(
             token=settings.token, library_name="hf-endpoint-watchdog", library_version=__version__
         )
@@ -149,8 +153,19 @@ class EndpointsHub:
 
     def whoami(self) -> str:
         """The token owner's name: the default namespace when neither flags nor policy name one."""
-        info = self._call("whoami", lambda: self._api.whoami(token=self.settings.token))
-        return str(info["name"])
+        hub = (self.settings.hub_url or constants.ENDPOINT).rstrip("/")
+
+        def ask() -> Any:
+            response = get_session().get(f"{hub}/api/whoami-v2", headers=self._headers)
+            hf_raise_for_status(response)
+            return response.json()
+
+        info = self._call("whoami", ask)
+        name = info.get("name") if isinstance(info, Mapping) else None
+        if not isinstance(name, str) or not name.strip():
+            shape = "keys " + ", ".join(sorted(map(str, info))) if isinstance(info, Mapping) else type(info).__name__
+            raise HubError(f"whoami: the answer has no usable name ({shape})")
+        return name.strip()
 
     def list_raw(self, namespace: str) -> Listing:
         """Every endpoint payload of one namespace, following the paging cursors (`adapters/listing.py`).
@@ -200,7 +215,8 @@ class EndpointsHub:
             tolerated.append("replica route answered something that is not JSON")
         try:
             text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}/open-metrics").text)
-            counter = parse_request_counter(text)
+            counter, odd = read_request_counter(text)
+            tolerated.extend(odd)
             if counter is None:
                 notes.append("open-metrics has no http_requests counter")
         except HubError as error:
@@ -210,7 +226,10 @@ class EndpointsHub:
 
     def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]:
         """One endpoint's full payload (raises EndpointGone when it no longer exists)."""
-        return self._call(f"get {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}").json())
+        raw = self._call(f"get {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}").json())
+        if not isinstance(raw, Mapping):
+            raise HubError(f"get {namespace}/{name}: unexpected answer ({type(raw).__name__}), not an endpoint")
+        return raw
 
     # -- acting ---------------------------------------------------------------------------------------------
     #

@@ -64,6 +64,7 @@ def cmd_stop(ctx: Context) -> int:
     name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
     status = raw.get("status")
     state = status.get("state") if isinstance(status, Mapping) else None
+    state = state if isinstance(state, str) else None
     done_states = {"pause": {"paused"}, "scale-to-zero": {"scaledToZero", "paused"}}[verb]
     if state in done_states:
         ctx.out(f"{namespace}/{name} is already {state}: nothing to do")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -9,27 +10,42 @@ from typing import Any, Mapping
 
 from watchdog.core.idle import counter_evidence
 from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, IdleSource, UptimeSource
-from watchdog.core.timestamps import format_timestamp, parse_timestamp
+from watchdog.core.lenient import Reader, kind, preview
+from watchdog.core.timestamps import format_timestamp, has_offset, parse_timestamp
 
-# One sample line of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`.
-# The counter is per replica and resets when replicas change (reference: idle signals), so we sum samples
-# and treat any drop as a reset.
-_COUNTER_LINE = re.compile(r"^http_requests(?:_total)?(?:\{[^}]*\})?\s+([0-9.eE+-]+)(?:\s+\S+)?\s*$")
+# One sample of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`, optionally with
+# a timestamp and an exemplar. The counter is per replica and resets when replicas change (reference: idle
+# signals), so samples are summed and any drop is treated as a reset.
+_COUNTER_LINE = re.compile(
+    r'^http_requests(?:_total)?(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(\S+)(?:\s+[0-9.eE+-]+)?(?:\s+#.*)?$')
+
+
+def read_request_counter(text: str) -> tuple[float | None, tuple[str, ...]]:
+    """(sum of every `http_requests` sample, what was tolerated); None when no usable sample is there."""
+    total = 0.0
+    seen = False
+    unusable = 0
+    for line in text.splitlines():
+        match = _COUNTER_LINE.match(line.strip())
+        if not match:
+            continue
+        try:
+            value = float(match.group(1))
+        except ValueError:
+            value = float("nan")
+        if not math.isfinite(value) or value < 0:
+            unusable += 1
+            continue
+        total += value
+        seen = True
+    tolerated = (f"open-metrics: {unusable} http_requests sample(s) were not finite non-negative numbers: "
+                 "ignored",) if unusable else ()
+    return (total if seen else None), tolerated
 
 
 def parse_request_counter(text: str) -> float | None:
     """Sum every `http_requests` sample in an OpenMetrics body; None when the metric is absent."""
-    total = 0.0
-    seen = False
-    for line in text.splitlines():
-        match = _COUNTER_LINE.match(line.strip())
-        if match:
-            try:
-                total += float(match.group(1))
-            except ValueError:
-                continue
-            seen = True
-    return total if seen else None
+    return read_request_counter(text)[0]
 
 
 @dataclass(frozen=True)
@@ -110,57 +126,78 @@ class Signals:
     tolerated: tuple[str, ...] = ()  # answers read leniently ("replica list came as a bare list", ...)
 
 
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+# The objects of an endpoint JSON the watchdog reads, and the fields it reads in each: a section that is missing
+# while its fields sit one level up is said (nested one level shallower), not silently read as absent.
+_SECTIONS = {
+    "status": ("state", "createdAt", "updatedAt", "readyReplica", "targetReplica", "url", "lastUsedAt"),
+    "compute": ("id", "instanceType", "scaling"),
+    "compute.scaling": ("minReplica", "maxReplica", "scaleToZeroTimeout"),
+    "model": ("repository", "revision", "task"),
+    "provider": ("vendor", "region"),
+}
 
 
 def describe_raw(raw: Mapping[str, Any], namespace: str) -> EndpointSnapshot:
-    """The static part of a snapshot: identity, config and status, with no measurements yet."""
-    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
-    compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
-    scaling = compute.get("scaling") if isinstance(compute.get("scaling"), Mapping) else {}
-    model = raw.get("model") if isinstance(raw.get("model"), Mapping) else {}
-    provider = raw.get("provider") if isinstance(raw.get("provider"), Mapping) else {}
-    tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
+    """The static part of a snapshot: identity, config and status, with no measurements yet.
+
+    Every field is read leniently (`core/lenient.py`): a wrong type reads as absent and is listed in `tolerated`.
+    """
+    read = Reader(raw)
+    for section, fields in _SECTIONS.items():
+        read.obj(section, fields=fields)
+    name = read.raw("name")
+    state = read.raw("status.state")
+    last_used = read.raw("status.lastUsedAt")
+    if last_used is not None and parse_timestamp(last_used) is None:
+        read.tolerated.append(f"status.lastUsedAt is not an RFC 3339 timestamp ({preview(last_used)}): ignored")
+    for key in ("createdAt", "updatedAt", "lastUsedAt"):
+        value = read.raw(f"status.{key}")
+        if isinstance(value, str) and parse_timestamp(value) is not None and not has_offset(value):
+            read.tolerated.append(f"status.{key} has no offset ({preview(value)}): read as UTC")
     return EndpointSnapshot(
         namespace=namespace,
-        name=str(raw.get("name") or "?"),
-        state=str(status.get("state") or "unknown"),
-        repository=model.get("repository"),
-        revision=model.get("revision"),
-        task=model.get("task"),
-        url=status.get("url"),
-        instance=compute.get("id"),
-        instance_type=compute.get("instanceType"),
-        vendor=provider.get("vendor"),
-        region=provider.get("region"),
-        tags=tuple(str(t) for t in tags),
-        min_replicas=_int_or_none(scaling.get("minReplica")),
-        max_replicas=_int_or_none(scaling.get("maxReplica")),
-        scale_to_zero_timeout_minutes=_int_or_none(scaling.get("scaleToZeroTimeout")),
-        ready_replicas=_int_or_none(status.get("readyReplica")),
-        target_replicas=_int_or_none(status.get("targetReplica")),
-        created_at=parse_timestamp(status.get("createdAt")),
-        updated_at=parse_timestamp(status.get("updatedAt")),
-        message=status.get("message"),
+        name=name if isinstance(name, str) and name else "?",
+        state=state if isinstance(state, str) and state else "unknown",
+        repository=read.text("model.repository"),
+        revision=read.text("model.revision"),
+        task=read.text("model.task"),
+        url=read.text("status.url"),
+        instance=read.text("compute.id"),
+        instance_type=read.text("compute.instanceType"),
+        vendor=read.text("provider.vendor"),
+        region=read.text("provider.region"),
+        tags=read.strings("tags"),
+        min_replicas=read.count("compute.scaling.minReplica"),
+        max_replicas=read.count("compute.scaling.maxReplica"),
+        scale_to_zero_timeout_minutes=read.count("compute.scaling.scaleToZeroTimeout"),
+        ready_replicas=read.count("status.readyReplica"),
+        target_replicas=read.count("status.targetReplica"),
+        created_at=parse_timestamp(read.raw("status.createdAt")),
+        updated_at=parse_timestamp(read.raw("status.updatedAt")),
+        message=read.text("status.message"),
+        tolerated=tuple(read.tolerated),
     )
 
 
 def validate_raw(raw: Any) -> str | None:
     """Why an endpoint payload cannot be trusted enough to act on, or None when it is sound."""
     if not isinstance(raw, Mapping):
-        return "endpoint payload is not a JSON object"
-    if not isinstance(raw.get("name"), str) or not raw.get("name"):
-        return "endpoint payload has no name"
+        return f"endpoint payload is {kind(raw)}, not a JSON object"
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        return "endpoint payload has no name" + ("" if name is None else f" (name is {kind(name)} {preview(name)})")
     status = raw.get("status")
     if not isinstance(status, Mapping):
-        return "endpoint payload has no status"
+        return "endpoint payload has no status" + ("" if status is None else f" (status is {kind(status)})")
     state = status.get("state")
-    if state not in KNOWN_STATES:
-        return f"unknown state {state!r}"
+    if state is None:
+        return "unknown state: status.state is missing"
+    if not isinstance(state, str) or state not in KNOWN_STATES:
+        detail = "" if isinstance(state, str) else f" (status.state is {kind(state)}, not a string)"
+        return f"unknown state {preview(state)}{detail}"
     for key in ("createdAt", "updatedAt"):
         if parse_timestamp(status.get(key)) is None:
-            return f"status.{key} is missing or not a timestamp ({status.get(key)!r})"
+            return f"status.{key} is missing or not a timestamp ({preview(status.get(key))})"
     return None
 
 

@@ -30,8 +30,11 @@ class EndpointStatus:
 
 
 def status_from_raw(raw: Mapping[str, Any]) -> EndpointStatus:
-    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
-    return EndpointStatus(str(status.get("state") or "unknown"), status.get("url"), status.get("message"))
+    status = raw.get("status") if isinstance(raw, Mapping) and isinstance(raw.get("status"), Mapping) else {}
+    state, url, message = status.get("state"), status.get("url"), status.get("message")
+    return EndpointStatus(state if isinstance(state, str) and state else "unknown",
+                          url if isinstance(url, str) and url else None,
+                          message if isinstance(message, str) else None)
 
 
 @dataclass(frozen=True)
@@ -235,8 +238,15 @@ def wait_for_running(
 ) -> str | None:
     """After a resume: poll until running; returns the URL, else None (after saying why)."""
     say(f"resuming {namespace}/{name} (timeout {timeout:.0f}s)")
+
+    def poll() -> EndpointStatus:
+        try:
+            return status_from_raw(hub.get_raw(namespace, name))
+        except HubError as error:  # after the adapter's retries: stop waiting, say why
+            return EndpointStatus("unknown", None, f"could not read its status: {error}")
+
     result = wait_until_running(
-        lambda: status_from_raw(hub.get_raw(namespace, name)),
+        poll,
         timeout=timeout,
         sleep=sleep,
         monotonic=monotonic,

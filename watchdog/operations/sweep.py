@@ -32,7 +32,8 @@ class Fleet:
 
 def _is_billable_raw(raw: Any) -> bool:
     status = raw.get("status") if isinstance(raw, Mapping) else None
-    return isinstance(status, Mapping) and status.get("state") in BILLABLE_STATES
+    state = status.get("state") if isinstance(status, Mapping) else None
+    return isinstance(state, str) and state in BILLABLE_STATES
 
 
 def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now: datetime) -> Fleet:
