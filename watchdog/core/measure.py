@@ -65,12 +65,16 @@ def _shape(value: Any) -> str:
     return type(value).__name__
 
 
+_ABSENT = object()
+
+
 def read_replicas(payload: Any) -> ReplicaReading:
     """Read the replica list leniently: `{"items": [...]}`, `{"replicas": [...]}` or a bare list.
 
     The wrapper is undocumented (only the item, `ReplicaStatus {live, stage, startedAt?, stoppedAt?, ...}`, is
     named), so the three plausible forms are read; any other shape is named, never turned into "no live replica".
-    A replica without a `live` flag counts as live only when it has no `stoppedAt`.
+    A replica without a `live` flag counts as live only when it has no `stoppedAt`; one whose `live` is neither
+    true nor false is skipped (a malformed field never lengthens the uptime).
     """
     tolerated: list[str] = []
     if isinstance(payload, list):
@@ -89,15 +93,18 @@ def read_replicas(payload: Any) -> ReplicaReading:
         if not isinstance(item, Mapping):
             tolerated.append(f"replica list item {index} is not an object ({_shape(item)}): skipped")
             continue
-        live = item.get("live")
+        live = item.get("live", _ABSENT)
         if live is False:
             continue
-        if not isinstance(live, bool):
+        if live is _ABSENT:
             stopped = item.get("stoppedAt") is not None
-            tolerated.append(f"replica {index} has no 'live' flag ({_shape(live)}): "
+            tolerated.append(f"replica {index} has no 'live' flag: "
                              + ("skipped, it has a stoppedAt" if stopped else "taken as live, it has no stoppedAt"))
             if stopped:
                 continue
+        elif live is not True:
+            tolerated.append(f"replica {index} 'live' is {_shape(live)}, not true or false: skipped")
+            continue
         if item.get("startedAt") is None:
             continue
         started = parse_timestamp(item.get("startedAt"))
@@ -216,7 +223,7 @@ def measure(
     deltas between runs; else unknown. Idle is never longer than uptime: a just-resumed endpoint last used a
     month ago is not "idle for a month" (that would pause it at once).
     """
-    memory = dict(memory or {})
+    memory = dict(memory) if isinstance(memory, Mapping) else {}  # a corrupt state entry reads as nothing
     base = describe_raw(raw, namespace)
     notes = list(signals.notes)
     problem = validate_raw(raw)

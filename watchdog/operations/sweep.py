@@ -72,7 +72,6 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
 
     def measure_one(job: tuple[str, Any, Mapping[str, float], str | None]) -> tuple[EndpointSnapshot, dict[str, Any]]:
         namespace, raw, prices, note = job
-        raw = raw if isinstance(raw, Mapping) else {}
         signals = Signals()
         if validate_raw(raw) is None and _is_billable_raw(raw):
             signals = hub.signals(namespace, raw, prices)
@@ -82,7 +81,8 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
             said = price_notes(prices, compute.get("id"))
             if said:
                 signals = replace(signals, tolerated=(*signals.tolerated, *said))
-        return measure(raw, namespace, signals, memory.get(f"{namespace}/{raw.get('name')}"), now)
+        name = raw.get("name") if isinstance(raw, Mapping) else None
+        return measure(raw, namespace, signals, memory.get(f"{namespace}/{name}") if isinstance(name, str) else None, now)
 
     snapshots = []
     for snapshot, endpoint_memory in hub.map(measure_one, jobs):
