@@ -155,7 +155,9 @@ def _priced(mutation: Mutation, target: tuple[Any, ...]) -> bool:
 
 def test_price_lists_varied_entry_by_entry(tmp_path):
     base = provider()
-    variations = [(m, apply(base, m)) for m in mutations(base)]
+    # Every field of the subject's vendor; the control's vendor (a mirror image) only down to its compute entry.
+    variations = [(m, apply(base, m)) for m in mutations(base)
+                  if m.path[:2] != ("vendors", 1) or len(m.path) <= len(CONTROL_PRICE)]
     service = ShapeService()
     for index, (_, answer) in enumerate(variations):
         ns = f"p{index:03d}"
@@ -186,7 +188,8 @@ def test_price_lists_varied_entry_by_entry(tmp_path):
 def test_action_answers_varied_a_2xx_is_always_done(tmp_path):
     paused = endpoint("template")
     paused["status"]["state"] = "paused"
-    answers: list[tuple[str, Any]] = [(str(m), apply(paused, m)) for m in mutations(paused)]
+    # Two levels deep is enough here: what matters is that nothing in the body can turn a 2xx into a failure.
+    answers: list[tuple[str, Any]] = [(str(m), apply(paused, m)) for m in mutations(paused) if len(m.path) <= 2]
     answers += [("empty 200", (200, b"")), ("204", (204, b"")), ("202 text", (202, "Request accepted")),
                 ("JSON list", []), ("JSON string", "paused"), ("JSON null", None), ("HTML", (200, "<html>ok</html>")),
                 ("201 endpoint", (201, b'{"status": {"state": "paused"}}'))]
@@ -207,8 +210,9 @@ def test_action_answers_varied_a_2xx_is_always_done(tmp_path):
 
 # -- whoami ------------------------------------------------------------------------------------------------------
 
+# Only `name` is read: every top-level field varied, plus answers that are no object at all.
 WHOAMI_VARIATIONS = [(str(m), apply(whoami(), m)) for m in mutations(whoami())
-                     if len(m.path) <= 2] + [("list", []), ("text", (200, "alice")), ("null", None),
+                     if len(m.path) <= 1] + [("list", []), ("text", (200, "alice")), ("null", None),
                                              ("blank name", {**whoami(), "name": "  "})]
 
 

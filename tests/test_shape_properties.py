@@ -23,7 +23,7 @@ from watchdog.core.policy import parse_policy
 from watchdog.core.prices import read_price_list
 from watchdog.core.timestamps import parse_timestamp
 
-QUICK = settings(max_examples=120, deadline=None)
+QUICK = settings(max_examples=60, deadline=None)  # bounded: the whole file stays under a second
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-10, 10**6) | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=12),

@@ -72,7 +72,7 @@ class FakeEndpointsAPI(Routes):
             return self.base_url
         self._httpd = Server(("127.0.0.1", self.port), _Handler)
         self._httpd.api = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="fake-endpoints-api", daemon=True)
         self._thread.start()
         return self.base_url
