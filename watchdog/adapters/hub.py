@@ -201,20 +201,18 @@ class EndpointsHub:
         tolerated: list[str] = []
         started: datetime | None = None
         counter: float | None = None
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}"
         try:
-            reading = read_replicas(
-                self._call(f"replicas of {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}/replica").json())
-            )
+            reading = read_replicas(self._call(f"replicas of {namespace}/{name}",
+                                               lambda: self._get(f"{route}/replica").json()))
             started = reading.started_at
             tolerated.extend(reading.tolerated)
             if reading.note:
                 notes.append(reading.note)
-        except HubError as error:
+        except HubError as error:  # includes an answer that is not JSON at all
             notes.append(f"replica start unknown: {error}")
-        except ValueError:
-            tolerated.append("replica route answered something that is not JSON")
         try:
-            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}/open-metrics").text)
+            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"{route}/open-metrics").text)
             counter, odd = read_request_counter(text)
             tolerated.extend(odd)
             if counter is None:
@@ -226,7 +224,8 @@ class EndpointsHub:
 
     def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]:
         """One endpoint's full payload (raises EndpointGone when it no longer exists)."""
-        raw = self._call(f"get {namespace}/{name}", lambda: self._get(f"/endpoint/{_seg(namespace)}/{_seg(name)}").json())
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}"
+        raw = self._call(f"get {namespace}/{name}", lambda: self._get(route).json())
         if not isinstance(raw, Mapping):
             raise HubError(f"get {namespace}/{name}: unexpected answer ({type(raw).__name__}), not an endpoint")
         return raw
