@@ -169,8 +169,12 @@ def runtime_for(service: ShapeService) -> Runtime:
     def factory(settings: Any, runtime: Runtime) -> Any:
         hub = EndpointsHub(replace(settings, api_url=API, hub_url=HUB), sleep=lambda s: None,
                            monotonic=runtime.monotonic)
-        set_client_factory(lambda: httpx2.Client(transport=httpx2.MockTransport(service.handle),
-                                                 event_hooks={"request": [hf_request_event_hook]}, timeout=5))
+        def mock_client() -> httpx2.Client:
+            return httpx2.Client(transport=httpx2.MockTransport(service.handle),
+                                 event_hooks={"request": [hf_request_event_hook]}, timeout=5)
+
+        mock_client.watchdog_mock = True  # type: ignore[attr-defined]  # tests/conftest.py resets it after the test
+        set_client_factory(mock_client)
         return hub
 
     return Runtime(sleep=lambda seconds: None, hub_factory=factory)
