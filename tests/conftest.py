@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from tests.e2e_support import FLEET, NOW, POLICY
@@ -23,3 +25,13 @@ def workdir(tmp_path):
     """A folder holding the e2e policy as policies.yaml: the CLI runs there."""
     (tmp_path / "policies.yaml").write_text(POLICY)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _no_mock_http_client_leaks():
+    """The shape-fuzzing tests plug a MockTransport client into huggingface_hub's global factory; put the library's
+    default back afterwards so no later test talks to a mock by accident (the module is looked up, never imported)."""
+    yield
+    http = sys.modules.get("huggingface_hub.utils._http")
+    if http is not None and getattr(http._GLOBAL_CLIENT_FACTORY, "watchdog_mock", False):
+        http.set_client_factory(http.default_client_factory)

@@ -167,7 +167,6 @@ def test_every_rule_key_is_spelled_in_its_own_module_only() -> None:
         assert spelled == [home], f"{setting.key!r} is spelled in {[str(p.relative_to(PACKAGE)) for p in spelled]}"
 
 
-@pytest.mark.xfail(strict=True, reason="watchdog/fakes/endpoints_api.py is split with issue 10's fake rework")
 def test_modules_are_small_and_say_what_they_are() -> None:
     problems = []
     for path in _modules(PACKAGE):

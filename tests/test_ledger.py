@@ -16,7 +16,7 @@ from watchdog.core.ledger import (
     ledger,
     record_run,
 )
-from watchdog.core.ledger_codec import history_from_dict, history_to_dict
+from watchdog.core.ledger.codec import history_from_dict, history_to_dict
 from watchdog.core.model import Decision, Finding, NamespaceResult, Outcome
 from watchdog.core.rules import Check
 

@@ -11,7 +11,7 @@ from tests.alerts_support import check_golden, kept, make_report
 from tests.ledger_support import NIGHT1, night_report, three_nights
 from watchdog.core.events import current_events
 from watchdog.core.ledger import History, ledger, record_run
-from watchdog.core.ledger_codec import history_to_dict
+from watchdog.core.ledger.codec import history_to_dict
 from watchdog.core.model import NamespaceResult
 from watchdog.core.render.charts import axis_top, line_chart, point_labels, quoted
 from watchdog.core.render.issue import dashboard_body

@@ -11,7 +11,7 @@ import pytest
 from tests.ledger_support import three_nights
 from watchdog.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, main
 from watchdog.cli.report_command import parse_since
-from watchdog.core.ledger_codec import history_to_dict
+from watchdog.core.ledger.codec import history_to_dict
 
 NOW = datetime(2026, 11, 22, 2, 17, tzinfo=timezone.utc)
 

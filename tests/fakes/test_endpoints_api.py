@@ -18,7 +18,7 @@ from huggingface_hub.errors import BadRequestError, HfHubHTTPError
 from watchdog.fakes.clock import FakeClock, iso_z
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI, Fault
 from watchdog.fakes.fleet import FleetError, demo_fleet_path, fleet_from_dict, load_fleet, synthetic_fleet
-from watchdog.core.model import BILLABLE_STATES, KNOWN_STATES
+from watchdog.fakes.api_facts import BILLED_STATES as BILLABLE_STATES, STATES as KNOWN_STATES
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
 TOKEN = "hf_test_SECRET_4d1f9c"

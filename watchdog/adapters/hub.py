@@ -1,15 +1,21 @@
-"""The Hub adapter: the only module that talks to the Inference Endpoints API (through huggingface_hub)."""
+"""The Hub adapter: the only module that talks to the Inference Endpoints API.
+
+It uses huggingface_hub's shared HTTP client (`get_session`, with its headers and `hf_raise_for_status` error
+parsing) but calls the routes itself and reads every answer leniently: the library's parsers are strict (a missing
+`model.task` or a `+00:00` timestamp raises) and it neither pages nor retries.
+"""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping, TypeVar
 
 import httpx2  # huggingface_hub 2.x's own HTTP client
-from huggingface_hub import HfApi, constants
+from huggingface_hub import constants
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 from huggingface_hub.utils._http import get_session, hf_request_event_hook, set_client_factory
@@ -17,11 +23,18 @@ from huggingface_hub.utils._http import get_session, hf_request_event_hook, set_
 from watchdog import __version__
 from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
-from watchdog.adapters.interface import EndpointGone, HubError
-from watchdog.core.measure import Signals, earliest_live_replica_start, parse_request_counter
+from watchdog.adapters.interface import EndpointGone, HubError, Listing
+from watchdog.adapters.listing import list_pages
+from watchdog.core.measure import Signals, read_replicas, read_request_counter
+from watchdog.core.prices import PriceList, read_price_list
 
 DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
 T = TypeVar("T")
+
+
+def _seg(text: str) -> str:
+    """One URL path segment: a name the API sent is never allowed to reach another route."""
+    return quote(str(text), safe="")
 
 
 @dataclass(frozen=True)
@@ -61,12 +74,13 @@ def _describe(error: BaseException, what: str) -> HubError:
         hint = ""
         if status in (401, 403):
             hint = " (the token needs the 'Manage Inference Endpoints' permission, inference.endpoints.write, on this namespace)"
-        cls = EndpointGone if status == 404 and what.startswith(("pause", "scale-to-zero", "resume", "get")) else HubError
-        return cls(f"{what}: HTTP {status}{detail}{hint}", status)
+        if status == 404 and what.startswith(("pause", "scale-to-zero", "resume", "get")):
+            return EndpointGone(f"{what}: HTTP {status}{detail}{hint}", status)
+        return HubError(f"{what}: HTTP {status}{detail}{hint}", status, unreachable=status == 429 or status >= 500)
     if isinstance(error, httpx2.TimeoutException):
-        return HubError(f"{what}: timed out")
+        return HubError(f"{what}: timed out", unreachable=True)
     if isinstance(error, httpx2.TransportError):
-        return HubError(f"{what}: connection failed ({type(error).__name__})")
+        return HubError(f"{what}: connection failed ({type(error).__name__})", unreachable=True)
     return HubError(f"{what}: {type(error).__name__}: {error}")
 
 
@@ -98,7 +112,6 @@ class EndpointsHub:
                 limits=httpx2.Limits(max_connections=max(4, settings.concurrency)),
             )
         )
-        self._api = HfApi(endpoint=settings.hub_url, token=settings.token)
         self._headers = build_hf_headers(
             token=settings.token, library_name="hf-endpoint-watchdog", library_version=__version__
         )
@@ -140,39 +153,44 @@ class EndpointsHub:
 
     def whoami(self) -> str:
         """The token owner's name: the default namespace when neither flags nor policy name one."""
-        info = self._call("whoami", lambda: self._api.whoami(token=self.settings.token))
-        return str(info["name"])
+        hub = (self.settings.hub_url or constants.ENDPOINT).rstrip("/")
 
-    def list_raw(self, namespace: str) -> list[Any]:
-        """Every endpoint payload of one namespace, following `nextCursor`.
+        def ask() -> Any:
+            response = get_session().get(f"{hub}/api/whoami-v2", headers=self._headers)
+            hf_raise_for_status(response)
+            return response.json()
 
-        Not `list_inference_endpoints`: it never follows the cursor (a paginated answer would silently hide
+        info = self._call("whoami", ask)
+        name = info.get("name") if isinstance(info, Mapping) else None
+        if not isinstance(name, str) or not name.strip():
+            shape = "keys " + ", ".join(sorted(map(str, info))) if isinstance(info, Mapping) else type(info).__name__
+            raise HubError(f"whoami: the answer has no usable name ({shape})")
+        return name.strip()
+
+    def list_raw(self, namespace: str) -> Listing:
+        """Every endpoint payload of one namespace, following the paging cursors (`adapters/listing.py`).
+
+        Not `list_inference_endpoints`: it never follows a cursor (a paginated answer would silently hide
         endpoints) and `namespace="*"` swallows per-org errors. Items stay raw so one malformed endpoint
         cannot hide the others.
         """
-        items: list[Any] = []
-        cursor: str | None = None
-        seen_cursors: set[str] = set()
-        while True:
-            params = {"cursor": cursor} if cursor else None
-            page = self._call(f"list namespace {namespace!r}", lambda: self._get(f"/endpoint/{namespace}", params).json())
-            if not isinstance(page, Mapping) or not isinstance(page.get("items"), list):
-                raise HubError(f"list namespace {namespace!r}: unexpected answer (no 'items' list)")
-            items.extend(page["items"])
-            cursor = page.get("nextCursor")
-            if not cursor:
-                return items
-            if cursor in seen_cursors:  # a server repeating a cursor must not loop us forever
-                raise HubError(f"list namespace {namespace!r}: pagination cursor repeated")
-            seen_cursors.add(cursor)
+        route = f"/endpoint/{_seg(namespace)}"
 
-    def prices(self, namespace: str) -> dict[str, float]:
-        """Price per replica-hour by compute id, from the namespace's hardware list (read once per namespace)."""
-        hardware = self._call(
-            f"hardware list of {namespace!r}",
-            lambda: self._api.list_inference_endpoints_hardware(namespace=namespace, token=self.settings.token),
-        )
-        return {hw.id: float(hw.price_per_hour) for hw in hardware if getattr(hw, "price_per_hour", None) is not None}
+        def fetch(cursor: str | None) -> Any:
+            params = {"cursor": cursor} if cursor else None
+            return self._call(f"list namespace {namespace!r}", lambda: self._get(route, params).json())
+
+        return list_pages(fetch, namespace)
+
+    def prices(self, namespace: str) -> PriceList:
+        """Price per replica-hour by compute id, from the namespace's hardware list (read once per namespace).
+
+        Not `list_inference_endpoints_hardware`: its parser needs quota, architecture and memory figures on every
+        entry, so one sloppy entry made the whole list fail and `max_cost` silently stop applying. The route is
+        read here entry by entry (`core/prices.py`); what is skipped is said per endpoint.
+        """
+        payload = self._call(f"hardware list of {namespace!r}", lambda: self._get(f"/provider/{_seg(namespace)}").json())
+        return read_price_list(payload)
 
     def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals:
         """Replica start and request counter for a billable endpoint; a failed signal is a note, not an error."""
@@ -180,89 +198,114 @@ class EndpointsHub:
         compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
         price = prices.get(str(compute.get("id")))
         notes: list[str] = []
+        tolerated: list[str] = []
         started: datetime | None = None
         counter: float | None = None
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}"
         try:
-            started = earliest_live_replica_start(
-                self._call(f"replicas of {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}/replica").json())
-            )
-            if started is None:
-                notes.append("no live replica with a start time")
-        except HubError as error:
+            reading = read_replicas(self._call(f"replicas of {namespace}/{name}",
+                                               lambda: self._get(f"{route}/replica").json()))
+            started = reading.started_at
+            tolerated.extend(reading.tolerated)
+            if reading.note:
+                notes.append(reading.note)
+        except HubError as error:  # includes an answer that is not JSON at all
             notes.append(f"replica start unknown: {error}")
-        except ValueError:
-            notes.append("replica start unknown: answer was not JSON")
         try:
-            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}/open-metrics").text)
-            counter = parse_request_counter(text)
+            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"{route}/open-metrics").text)
+            counter, odd = read_request_counter(text)
+            tolerated.extend(odd)
             if counter is None:
                 notes.append("open-metrics has no http_requests counter")
         except HubError as error:
             notes.append(f"request counter unknown: {error}")
-        return Signals(price_per_replica_hour=price, replica_started_at=started, request_counter=counter, notes=tuple(notes))
+        return Signals(price_per_replica_hour=price, replica_started_at=started, request_counter=counter,
+                       notes=tuple(notes), tolerated=tuple(tolerated))
 
     def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]:
         """One endpoint's full payload (raises EndpointGone when it no longer exists)."""
-        return self._call(f"get {namespace}/{name}", lambda: self._get(f"/endpoint/{namespace}/{name}").json())
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}"
+        raw = self._call(f"get {namespace}/{name}", lambda: self._get(route).json())
+        if not isinstance(raw, Mapping):
+            raise HubError(f"get {namespace}/{name}: unexpected answer ({type(raw).__name__}), not an endpoint")
+        return raw
 
     # -- acting ---------------------------------------------------------------------------------------------
+    #
+    # The routes are called here, not through huggingface_hub's pause/resume/scale_to_zero: those parse the answer
+    # strictly (`model.task` required, timestamps ending in `Z`), so a done action could raise KeyError or
+    # ValueError and be reported as failed. A 2xx is success; the new state is read leniently from the body, else
+    # from one GET, else "unknown (request accepted)".
+
+    def _post(self, path: str, running_ok: bool) -> httpx2.Response | None:
+        response = get_session().post(f"{constants.INFERENCE_ENDPOINTS_ENDPOINT}{path}", headers=self._headers)
+        # huggingface_hub's running_ok: resuming a running endpoint answers 400 "... already running": fine.
+        if running_ok and response.status_code == 400 and "already running" in response.text.lower():
+            return None
+        hf_raise_for_status(response)
+        return response
+
+    def _act(self, verb: str, namespace: str, name: str, *, running_ok: bool = False) -> str:
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}/{verb}"
+        response = self._call(f"{verb} {namespace}/{name}", lambda: self._post(route, running_ok))
+        if response is None:
+            return "running"
+        state = _state_in(_json_or_none(response))
+        if state is None:
+            try:
+                state = _state_in(self.get_raw(namespace, name))
+            except HubError:
+                state = None
+        return state or "unknown (request accepted)"
 
     def pause(self, namespace: str, name: str) -> str:
         """Pause: billing stops, GPU quota is released, traffic does not wake it."""
-        endpoint = self._call(
-            f"pause {namespace}/{name}",
-            lambda: self._api.pause_inference_endpoint(name, namespace=namespace, token=self.settings.token),
-        )
-        return str(endpoint.status)
+        return self._act("pause", namespace, name)
 
     def scale_to_zero(self, namespace: str, name: str) -> str:
         """Scale to zero: billing stops, quota is kept, the next request wakes it."""
-        endpoint = self._call(
-            f"scale-to-zero {namespace}/{name}",
-            lambda: self._api.scale_to_zero_inference_endpoint(name, namespace=namespace, token=self.settings.token),
-        )
-        return str(endpoint.status)
+        return self._act("scale-to-zero", namespace, name)
 
     def resume(self, namespace: str, name: str) -> str:
         """Resume a paused or scaled-to-zero endpoint (already running is fine)."""
-        endpoint = self._call(
-            f"resume {namespace}/{name}",
-            lambda: self._api.resume_inference_endpoint(
-                name, namespace=namespace, running_ok=True, token=self.settings.token
-            ),
-        )
-        return str(endpoint.status)
+        return self._act("resume", namespace, name, running_ok=True)
 
     def update(self, namespace: str, name: str, *, min_replica: int | None = None, max_replica: int | None = None,
                scale_to_zero_timeout: int | None = None) -> str:
         """Change the scaling settings (`fix_config`); fields left None are not sent. Returns the new state.
 
-        Through `update_inference_endpoint`, so the request is exactly what the library sends (a partial PUT of
-        `compute.scaling`; with these arguments it does not GET first). The API applied the change once it answered
-        2xx: a body the strict client cannot parse is still a success (state "unknown"), never a failure or a retry.
-        A PUT of the same values is idempotent, so retrying 429/5xx is safe.
+        The body is exactly what `update_inference_endpoint` sends for these arguments (a partial `EndpointUpdate`,
+        `{"compute": {"scaling": {...}}}`), PUT like the actions above so that a 2xx is a success whatever its body.
+        A PUT of the same values is idempotent, so retrying 429/5xx is safe; a 400 (an invalid value) is not retried.
         """
-        what = f"update {namespace}/{name}"
+        scaling = {key: value for key, value in (("maxReplica", max_replica), ("minReplica", min_replica),
+                                                  ("scaleToZeroTimeout", scale_to_zero_timeout)) if value is not None}
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}"
 
-        def put() -> str:
-            try:
-                endpoint = self._api.update_inference_endpoint(
-                    name, namespace=namespace, min_replica=min_replica, max_replica=max_replica,
-                    scale_to_zero_timeout=scale_to_zero_timeout, token=self.settings.token,
-                )
-            except httpx2.HTTPError:
-                raise  # an error answer or no answer (BadRequestError is also a ValueError: keep this first)
-            except (ValueError, KeyError, TypeError):
-                # Past hf_raise_for_status, so the API answered 2xx: only the JSON or InferenceEndpoint.from_raw failed.
-                return "unknown"
-            return str(endpoint.status)
+        def put() -> httpx2.Response:
+            response = get_session().put(f"{constants.INFERENCE_ENDPOINTS_ENDPOINT}{route}", headers=self._headers,
+                                         json={"compute": {"scaling": scaling}})
+            hf_raise_for_status(response)
+            return response
 
         try:
-            return self._call(what, put)
-        except EndpointGone:
-            raise
+            response = self._call(f"update {namespace}/{name}", put)
         except HubError as error:
-            if error.status == 404:  # deleted between listing and acting
+            if error.status == 404 and not isinstance(error, EndpointGone):  # deleted between listing and acting
                 raise EndpointGone(str(error), 404) from None
             raise
+        return _state_in(_json_or_none(response)) or "unknown (request accepted)"
 
+
+def _json_or_none(response: httpx2.Response) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
+
+
+def _state_in(payload: Any) -> str | None:
+    """`status.state` of an endpoint JSON when it is a non-empty string; None otherwise (never raises)."""
+    status = payload.get("status") if isinstance(payload, Mapping) else None
+    state = status.get("state") if isinstance(status, Mapping) else None
+    return state if isinstance(state, str) and state else None

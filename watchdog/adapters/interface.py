@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
 from watchdog.core.measure import Signals
 
 
 class HubError(Exception):
-    """A failed Endpoints API call, with a message safe to show (no token) and the HTTP status if any."""
+    """A failed Endpoints API call, with a message safe to show (no token) and the HTTP status if any.
 
-    def __init__(self, message: str, status: int | None = None):
+    `unreachable`: the API could not be reached or could not answer (connection failure, timeout, 429 or 5xx after
+    the retries), as opposed to an answer that says no (401, 403, 404...) or one that could not be understood.
+    """
+
+    def __init__(self, message: str, status: int | None = None, *, unreachable: bool = False):
         super().__init__(message)
         self.status = status
+        self.unreachable = unreachable
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One namespace's endpoint payloads (raw, each read on its own) and what a person should know about the listing."""
+
+    items: list[Any] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # e.g. "listing may be incomplete: ..." (reported and announced, not a failure)
 
 
 class EndpointGone(HubError):
@@ -22,8 +36,8 @@ class EndpointGone(HubError):
 class Hub(Protocol):
     """What the runner needs from the Endpoints API adapter (hub.EndpointsHub; tests may pass a fake)."""
 
-    def list_raw(self, namespace: str) -> list[Any]: ...
-    def prices(self, namespace: str) -> dict[str, float]: ...
+    def list_raw(self, namespace: str) -> Listing: ...
+    def prices(self, namespace: str) -> Mapping[str, float]: ...
     def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals: ...
     def pause(self, namespace: str, name: str) -> str: ...
     def scale_to_zero(self, namespace: str, name: str) -> str: ...

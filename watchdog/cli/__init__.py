@@ -13,6 +13,7 @@ from watchdog.cli.context import (
     EXIT_OK,
     EXIT_USAGE,
     EXIT_VIOLATIONS,
+    CommandFailed,
     Context,
     Runtime,
     UsageError,
@@ -109,6 +110,9 @@ def main(
     except UsageError as error:
         stderr.write(terminal_text(redact(f"watchdog: error: {error}")) + "\n")
         return EXIT_USAGE
+    except CommandFailed as error:
+        stderr.write(redact(f"watchdog: error: {error}") + "\n")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         stderr.write("watchdog: interrupted\n")
         return 130

@@ -29,6 +29,15 @@ class UsageError(Exception):
     """Bad flags, missing credentials or an unusable argument: exit 2 with this message, nothing touched."""
 
 
+class CommandFailed(Exception):
+    """The command could not do its job for a reason outside the user's input (the API unreachable, an answer that
+    cannot be used): exit 1 with this message."""
+
+
+def unreachable(error: HubError) -> CommandFailed:
+    return CommandFailed(f"could not reach the Endpoints API ({error})")
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -132,8 +141,10 @@ def make_hub(ctx: Context) -> Hub:
     token = ctx.settings.hf_token
     if not token:
         raise UsageError(
-            "HF_TOKEN is not set: create a fine-grained token with 'Manage Inference Endpoints' on each watched "
-            "namespace and export it (in GitHub Actions: a repository secret). Nothing was touched."
+            "no token: HF_TOKEN is not set and no token saved by `hf auth login` was found at "
+            f"{ctx.settings.hf_token_path}. Export HF_TOKEN (in GitHub Actions: a repository secret) or run "
+            "`hf auth login`, with a fine-grained token that has 'Manage Inference Endpoints' on each watched "
+            "namespace. Nothing was touched."
         )
     concurrency = ctx.opt("concurrency", 16)
     timeout = ctx.opt("request_timeout", 30.0)
@@ -161,7 +172,11 @@ def namespaces(ctx: Context, policy: Policy | None, hub: Hub) -> list[str]:
     try:
         return [hub.whoami()]
     except HubError as error:
-        raise UsageError(f"no namespace given and the token owner could not be found ({error})") from None
+        if error.unreachable:
+            raise unreachable(error) from None
+        if error.status in (401, 403):
+            raise UsageError(f"no namespace given and the token was refused by whoami ({error})") from None
+        raise CommandFailed(f"no namespace given and the token owner could not be found ({error})") from None
 
 
 def resolve_endpoint(ctx: Context, policy: Policy | None, hub: Hub, name: str) -> tuple[str, Mapping[str, Any]]:
@@ -172,15 +187,24 @@ def resolve_endpoint(ctx: Context, policy: Policy | None, hub: Hub, name: str) -
     else:
         candidates = namespaces(ctx, policy, hub)
     found = []
+    errors: list[HubError] = []
     for namespace in candidates:
         try:
             found.append((namespace, hub.get_raw(namespace, name)))
         except EndpointGone:
             continue
         except HubError as error:
-            ctx.err(f"namespace {namespace}: {error}")
+            errors.append(error)
     if not found:
+        # Only a clean "not found" everywhere means it does not exist; otherwise we could not tell.
+        down = [e for e in errors if e.unreachable]
+        if down:
+            raise unreachable(down[0])
+        if errors:
+            raise CommandFailed(f"could not look up {name!r}: " + "; ".join(map(str, errors)))
         raise UsageError(f"no endpoint named {name!r} in {', '.join(candidates)}")
+    for error in errors:
+        ctx.err(f"note: {error}")
     if len(found) > 1:
         raise UsageError(f"{name!r} exists in several namespaces ({', '.join(ns for ns, _ in found)}): use NS/NAME")
     return found[0]

@@ -47,7 +47,8 @@ def cmd_status(ctx: Context) -> int:
         short = ctx.args.name.rpartition("/")[2]
         snapshots = tuple(s for s in snapshots if s.name == short)
     evaluations = evaluate_all(policy, snapshots, ctx.now) if policy is not None else None
-    ctx.out(render_status(snapshots, evaluations, ctx.now, fmt=ctx.opt("format", "text")))
+    if snapshots or all(ns.ok for ns in fleet.namespaces):  # "no endpoints found" only when that is known
+        ctx.out(render_status(snapshots, evaluations, ctx.now, fmt=ctx.opt("format", "text")))
     for ns in fleet.namespaces:
         if not ns.ok:
             ctx.err(f"namespace {ns.name}: {ns.error}")
@@ -63,18 +64,12 @@ def cmd_stop(ctx: Context) -> int:
     name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
     status = raw.get("status")
     state = status.get("state") if isinstance(status, Mapping) else None
+    state = state if isinstance(state, str) else None
     done_states = {"pause": {"paused"}, "scale-to-zero": {"scaledToZero", "paused"}}[verb]
     if state in done_states:
         ctx.out(f"{namespace}/{name} is already {state}: nothing to do")
         return EXIT_OK
-    evaluation = _one_evaluation(ctx, policy, namespace, raw)
-    if evaluation is None:
-        ctx.err("note: no policy file, so protection was not checked")
-    elif evaluation.decision is Decision.PROTECTED and not ctx.args.force:
-        raise UsageError(
-            f"{namespace}/{name} is protected by rule {evaluation.rule.index} \"{evaluation.rule.match}\": "
-            f"not touched (pass --force to {verb} it anyway)"
-        )
+    _refuse_if_protected(ctx, policy, namespace, name, raw, verb)
     try:
         new_state = hub.pause(namespace, name) if verb == "pause" else hub.scale_to_zero(namespace, name)
     except EndpointGone:
@@ -85,6 +80,19 @@ def cmd_stop(ctx: Context) -> int:
         return EXIT_FAILED
     ctx.out(f"{namespace}/{name}: {state} → {new_state}. Undo: watchdog resume {name} --namespace {namespace}")
     return EXIT_OK
+
+
+def _refuse_if_protected(ctx: Context, policy: Policy | None, namespace: str, name: str, raw: Mapping[str, Any],
+                         verb: str) -> None:
+    """A usage error (exit 2, nothing touched) when the policy protects the endpoint and --force is absent."""
+    evaluation = _one_evaluation(ctx, policy, namespace, raw)
+    if evaluation is None:
+        ctx.err("note: no policy file, so protection was not checked")
+    elif evaluation.decision is Decision.PROTECTED and not ctx.args.force:
+        raise UsageError(
+            f"{namespace}/{name} is protected by rule {evaluation.rule.index} \"{evaluation.rule.match}\": "
+            f"not touched (pass --force to {verb} it anyway)"
+        )
 
 
 def _progress(ctx: Context) -> Callable[[float], None]:
@@ -132,6 +140,8 @@ def cmd_session(ctx: Context) -> int:
     hub = make_hub(ctx)
     namespace, raw = resolve_endpoint(ctx, policy, hub, ctx.args.name)
     name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
+    # A session ends with a pause: refused exactly as `pause` would refuse it.
+    _refuse_if_protected(ctx, policy, namespace, name, raw, "pause")
     return run_session(hub, namespace, name, command, keep_running=ctx.args.keep_running,
                        timeout=ctx.args.timeout, say=ctx.out, env=ctx.env,
                        sleep=ctx.runtime.sleep, monotonic=ctx.runtime.monotonic)

@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="endpoint name or NS/NAME")
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="how long to wait for running (default: 600)")
     p.add_argument("--keep-running", action="store_true", help="do not pause afterwards")
+    p.add_argument("--force", action="store_true", help="run a session even on an endpoint the policy protects")
     # The command comes after `--` and is split off before parsing (see main), so its own flags never
     # reach argparse and the global options may still follow NAME.
     p.add_argument("cmd", nargs="*", metavar="-- COMMAND", help="the command to run, after `--`")

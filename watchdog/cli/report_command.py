@@ -32,7 +32,7 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
 def cmd_report(ctx: Context) -> int:
     from watchdog.adapters.state_file import load_state
     from watchdog.core.ledger import ledger
-    from watchdog.core.ledger_codec import history_from_dict
+    from watchdog.core.ledger.codec import history_from_dict
     from watchdog.core.render import ledger as render
 
     since = parse_since(ctx.args.since, ctx.now)

@@ -27,6 +27,7 @@ class EventKind(enum.StrEnum):
     ACTION_FAILED = "action-failed"
     UNMEASURABLE = "unmeasurable"
     RUN_ERROR = "run-error"
+    NAMESPACE_WARNING = "namespace-warning"
     PAUSED = "paused"
     SCALED_TO_ZERO = "scaled-to-zero"
     WOULD_PAUSE = "would-pause"
@@ -202,6 +203,11 @@ def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
         if not ns.ok:
             events.append(Event(key=f"namespace-error:{ns.name}", kind=EventKind.NAMESPACE_ERROR,
                                 title=f"Could not list namespace {ns.name}", detail=ns.error or "unknown error",
+                                subject=f"namespace:{ns.name}", namespace=ns.name))
+        for warning in ns.warnings:
+            # Not a failure (the namespace was listed): said once, for as long as it holds.
+            events.append(Event(key=f"namespace-warning:{ns.name}:{_stable_hash(warning)}", kind=EventKind.NAMESPACE_WARNING,
+                                title=f"Namespace {ns.name}: {warning.split(':')[0]}", detail=warning,
                                 subject=f"namespace:{ns.name}", namespace=ns.name))
     for result in report.endpoints:
         events.extend(_endpoint_events(result, now))

@@ -2,46 +2,124 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Mapping
 
+from watchdog.core.idle import counter_evidence
+from watchdog.core.lenient import Reader, kind, preview
 from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, EndpointState, IdleSource, UptimeSource
-from watchdog.core.timestamps import format_timestamp, parse_timestamp
+from watchdog.core.timestamps import format_timestamp, has_offset, parse_timestamp
 
-# One sample line of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`.
-# The counter is per replica and resets when replicas change (reference: idle signals), so we sum samples
-# and treat any drop as a reset.
-_COUNTER_LINE = re.compile(r"^http_requests(?:_total)?(?:\{[^}]*\})?\s+([0-9.eE+-]+)(?:\s+\S+)?\s*$")
+# One sample of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`, optionally with
+# a timestamp and an exemplar. The counter is per replica and resets when replicas change (reference: idle
+# signals), so samples are summed and any drop is treated as a reset.
+_COUNTER_LINE = re.compile(
+    r'^http_requests(?:_total)?(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(\S+)(?:\s+[0-9.eE+-]+)?(?:\s+#.*)?$')
+
+
+def read_request_counter(text: str) -> tuple[float | None, tuple[str, ...]]:
+    """(sum of every `http_requests` sample, what was tolerated); None when no usable sample is there."""
+    total = 0.0
+    seen = False
+    unusable = 0
+    for line in text.splitlines():
+        match = _COUNTER_LINE.match(line.strip())
+        if not match:
+            continue
+        try:
+            value = float(match.group(1))
+        except ValueError:
+            value = float("nan")
+        if not math.isfinite(value) or value < 0:
+            unusable += 1
+            continue
+        total += value
+        seen = True
+    tolerated = (f"open-metrics: {unusable} http_requests sample(s) were not finite non-negative numbers: "
+                 "ignored",) if unusable else ()
+    return (total if seen else None), tolerated
 
 
 def parse_request_counter(text: str) -> float | None:
     """Sum every `http_requests` sample in an OpenMetrics body; None when the metric is absent."""
-    total = 0.0
-    seen = False
-    for line in text.splitlines():
-        match = _COUNTER_LINE.match(line.strip())
-        if match:
-            try:
-                total += float(match.group(1))
-            except ValueError:
+    return read_request_counter(text)[0]
+
+
+@dataclass(frozen=True)
+class ReplicaReading:
+    """What a `/replica` answer says about the current stretch, and what had to be tolerated to read it."""
+
+    started_at: datetime | None = None  # earliest `startedAt` among live replicas
+    tolerated: tuple[str, ...] = ()
+    note: str | None = None  # "no live replica with a start time" when the answer was readable but had none
+
+
+def _shape(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "keys " + (", ".join(sorted(map(str, value))) or "(none)")
+    return type(value).__name__
+
+
+_ABSENT = object()
+
+
+def read_replicas(payload: Any) -> ReplicaReading:
+    """Read the replica list leniently: `{"items": [...]}`, `{"replicas": [...]}` or a bare list.
+
+    The wrapper is undocumented (only the item, `ReplicaStatus {live, stage, startedAt?, stoppedAt?, ...}`, is
+    named), so the three plausible forms are read; any other shape is named, never turned into "no live replica".
+    A replica without a `live` flag counts as live only when it has no `stoppedAt`; one whose `live` is neither
+    true nor false is skipped (a malformed field never lengthens the uptime).
+    """
+    tolerated: list[str] = []
+    if isinstance(payload, list):
+        items, tolerated = payload, ["replica list came as a bare list (not under 'items')"]
+    elif isinstance(payload, Mapping) and isinstance(payload.get("items"), list):
+        items = payload["items"]
+    elif isinstance(payload, Mapping) and isinstance(payload.get("replicas"), list):
+        items, tolerated = payload["replicas"], ["replica list came under 'replicas' (not 'items')"]
+    else:
+        what = _shape(payload)
+        if isinstance(payload, Mapping) and "items" in payload:
+            what = f"items is {_shape(payload['items'])}"
+        return ReplicaReading(tolerated=(f"replica route answered an unrecognized shape: {what}",))
+    starts = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            tolerated.append(f"replica list item {index} is not an object ({_shape(item)}): skipped")
+            continue
+        live = item.get("live", _ABSENT)
+        if live is False:
+            continue
+        if live is _ABSENT:
+            stopped = item.get("stoppedAt") is not None
+            tolerated.append(f"replica {index} has no 'live' flag: "
+                             + ("skipped, it has a stoppedAt" if stopped else "taken as live, it has no stoppedAt"))
+            if stopped:
                 continue
-            seen = True
-    return total if seen else None
+        elif live is not True:
+            tolerated.append(f"replica {index} 'live' is {_shape(live)}, not true or false: skipped")
+            continue
+        if item.get("startedAt") is None:
+            continue
+        started = parse_timestamp(item.get("startedAt"))
+        if started is None:
+            tolerated.append(f"replica {index} startedAt is not a timestamp ({item.get('startedAt')!r}): skipped")
+            continue
+        starts.append(started)
+    if not starts:
+        return ReplicaReading(tolerated=tuple(tolerated), note="no live replica with a start time")
+    return ReplicaReading(min(starts), tuple(tolerated))
 
 
 def earliest_live_replica_start(payload: Any) -> datetime | None:
     """Earliest `startedAt` among live replicas of a `/replica` answer; None when there is none."""
-    items = payload.get("items") if isinstance(payload, Mapping) else payload
-    starts = []
-    for item in items or []:
-        if not isinstance(item, Mapping) or item.get("live") is False:
-            continue
-        started = parse_timestamp(item.get("startedAt"))
-        if started is not None:
-            starts.append(started)
-    return min(starts) if starts else None
+    return read_replicas(payload).started_at
 
 
 @dataclass(frozen=True)
@@ -52,64 +130,87 @@ class Signals:
     replica_started_at: datetime | None = None
     request_counter: float | None = None
     notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
+    tolerated: tuple[str, ...] = ()  # answers read leniently ("replica list came as a bare list", ...)
 
 
 def _state(value: Any) -> EndpointState | str:
-    text = str(value or "unknown")
+    """A documented state as the enum; the API's own text for one the watchdog does not know."""
+    text = value if isinstance(value, str) and value else "unknown"
     return EndpointState(text) if text in KNOWN_STATES else text
 
 
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+# The objects of an endpoint JSON the watchdog reads, and the fields it reads in each: a section that is missing
+# while its fields sit one level up is said (nested one level shallower), not silently read as absent.
+_SECTIONS = {
+    "status": ("state", "createdAt", "updatedAt", "readyReplica", "targetReplica", "url", "lastUsedAt"),
+    "compute": ("id", "instanceType", "scaling"),
+    "compute.scaling": ("minReplica", "maxReplica", "scaleToZeroTimeout"),
+    "model": ("repository", "revision", "task"),
+    "provider": ("vendor", "region"),
+}
 
 
 def describe_raw(raw: Mapping[str, Any], namespace: str) -> EndpointSnapshot:
-    """The static part of a snapshot: identity, config and status, with no measurements yet."""
-    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
-    compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
-    scaling = compute.get("scaling") if isinstance(compute.get("scaling"), Mapping) else {}
-    model = raw.get("model") if isinstance(raw.get("model"), Mapping) else {}
-    provider = raw.get("provider") if isinstance(raw.get("provider"), Mapping) else {}
-    tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
+    """The static part of a snapshot: identity, config and status, with no measurements yet.
+
+    Every field is read leniently (`core/lenient.py`): a wrong type reads as absent and is listed in `tolerated`.
+    """
+    read = Reader(raw)
+    for section, fields in _SECTIONS.items():
+        read.obj(section, fields=fields)
+    name = read.raw("name")
+    state = read.raw("status.state")
+    last_used = read.raw("status.lastUsedAt")
+    if last_used is not None and parse_timestamp(last_used) is None:
+        read.tolerated.append(f"status.lastUsedAt is not an RFC 3339 timestamp ({preview(last_used)}): ignored")
+    for key in ("createdAt", "updatedAt", "lastUsedAt"):
+        value = read.raw(f"status.{key}")
+        if isinstance(value, str) and parse_timestamp(value) is not None and not has_offset(value):
+            read.tolerated.append(f"status.{key} has no offset ({preview(value)}): read as UTC")
     return EndpointSnapshot(
         namespace=namespace,
-        name=str(raw.get("name") or "?"),
-        state=_state(status.get("state")),
-        repository=model.get("repository"),
-        revision=model.get("revision"),
-        task=model.get("task"),
-        url=status.get("url"),
-        instance=compute.get("id"),
-        instance_type=compute.get("instanceType"),
-        vendor=provider.get("vendor"),
-        region=provider.get("region"),
-        tags=tuple(str(t) for t in tags),
-        min_replicas=_int_or_none(scaling.get("minReplica")),
-        max_replicas=_int_or_none(scaling.get("maxReplica")),
-        scale_to_zero_timeout_minutes=_int_or_none(scaling.get("scaleToZeroTimeout")),
-        ready_replicas=_int_or_none(status.get("readyReplica")),
-        target_replicas=_int_or_none(status.get("targetReplica")),
-        created_at=parse_timestamp(status.get("createdAt")),
-        updated_at=parse_timestamp(status.get("updatedAt")),
-        message=status.get("message"),
+        name=name if isinstance(name, str) and name else "?",
+        state=_state(state),
+        repository=read.text("model.repository"),
+        revision=read.text("model.revision"),
+        task=read.text("model.task"),
+        url=read.text("status.url"),
+        instance=read.text("compute.id"),
+        instance_type=read.text("compute.instanceType"),
+        vendor=read.text("provider.vendor"),
+        region=read.text("provider.region"),
+        tags=read.strings("tags"),
+        min_replicas=read.count("compute.scaling.minReplica"),
+        max_replicas=read.count("compute.scaling.maxReplica"),
+        scale_to_zero_timeout_minutes=read.count("compute.scaling.scaleToZeroTimeout"),
+        ready_replicas=read.count("status.readyReplica"),
+        target_replicas=read.count("status.targetReplica"),
+        created_at=parse_timestamp(read.raw("status.createdAt")),
+        updated_at=parse_timestamp(read.raw("status.updatedAt")),
+        message=read.text("status.message"),
+        tolerated=tuple(read.tolerated),
     )
 
 
 def validate_raw(raw: Any) -> str | None:
     """Why an endpoint payload cannot be trusted enough to act on, or None when it is sound."""
     if not isinstance(raw, Mapping):
-        return "endpoint payload is not a JSON object"
-    if not isinstance(raw.get("name"), str) or not raw.get("name"):
-        return "endpoint payload has no name"
+        return f"endpoint payload is {kind(raw)}, not a JSON object"
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        return "endpoint payload has no name" + ("" if name is None else f" (name is {kind(name)} {preview(name)})")
     status = raw.get("status")
     if not isinstance(status, Mapping):
-        return "endpoint payload has no status"
+        return "endpoint payload has no status" + ("" if status is None else f" (status is {kind(status)})")
     state = status.get("state")
-    if state not in KNOWN_STATES:
-        return f"unknown state {state!r}"
+    if state is None:
+        return "unknown state: status.state is missing"
+    if not isinstance(state, str) or state not in KNOWN_STATES:
+        detail = "" if isinstance(state, str) else f" (status.state is {kind(state)}, not a string)"
+        return f"unknown state {preview(state)}{detail}"
     for key in ("createdAt", "updatedAt"):
         if parse_timestamp(status.get(key)) is None:
-            return f"status.{key} is missing or not a timestamp ({status.get(key)!r})"
+            return f"status.{key} is missing or not a timestamp ({preview(status.get(key))})"
     return None
 
 
@@ -128,17 +229,24 @@ def measure(
     deltas between runs; else unknown. Idle is never longer than uptime: a just-resumed endpoint last used a
     month ago is not "idle for a month" (that would pause it at once).
     """
-    memory = dict(memory or {})
+    memory = dict(memory) if isinstance(memory, Mapping) else {}  # a corrupt state entry reads as nothing
     base = describe_raw(raw, namespace)
     notes = list(signals.notes)
     problem = validate_raw(raw)
     if problem is not None:
-        snapshot = replace(base, unmeasurable=problem, measurement_notes=tuple(notes))
+        snapshot = replace(base, unmeasurable=problem, measurement_notes=tuple(notes),
+                           tolerated=(*base.tolerated, *signals.tolerated))
         return snapshot, memory
 
+    remembered_created = memory.get("created_at")
+    if remembered_created and base.created_at is not None and remembered_created != format_timestamp(base.created_at):
+        # Deleted and re-created under the same name: what we remembered belongs to another endpoint.
+        notes.append(f"re-created since the last run (status.createdAt {format_timestamp(base.created_at)}, was "
+                     f"{remembered_created}): earlier measurements discarded")
+        memory = {}
     new_memory: dict[str, Any] = {}
     running_since, uptime_source = _uptime(base, signals, memory, now, notes, new_memory)
-    last_activity, idle_source = _last_activity(raw, base, signals, memory, now, running_since, notes, new_memory)
+    idle = _last_activity(raw, base, signals, memory, now, running_since, notes, new_memory)
     if signals.price_per_replica_hour is None and base.billable:
         notes.append(f"no price for instance {base.instance!r} in the namespace's hardware list")
     snapshot = replace(
@@ -146,10 +254,12 @@ def measure(
         price_per_replica_hour=signals.price_per_replica_hour,
         running_since=running_since,
         running_since_source=uptime_source,
-        last_activity=last_activity,
-        last_activity_source=idle_source,
+        **idle,
         measurement_notes=tuple(notes),
+        tolerated=(*base.tolerated, *signals.tolerated),
     )
+    if new_memory and base.created_at is not None:
+        new_memory["created_at"] = format_timestamp(base.created_at)
     return snapshot, new_memory
 
 
@@ -189,45 +299,35 @@ def _last_activity(
     running_since: datetime | None,
     notes: list[str],
     new_memory: dict[str, Any],
-) -> tuple[datetime | None, IdleSource]:
-    counter_activity = _counter_activity(signals.request_counter, memory.get("counter"), now, notes, new_memory)
+) -> dict[str, Any]:
+    """Last activity = the latest *evidence* of a request (lastUsedAt, counter movement), never a sampling time.
+
+    With no evidence but a counter that has not moved since it was first sampled, idle is at least the time since
+    that sample (`no_request_since`). Either way idle never exceeds the current billable stretch.
+    """
+    counter, counter_memory, counter_notes = counter_evidence(signals.request_counter, memory.get("counter"), now)
+    notes.extend(counter_notes)
+    if counter_memory is not None:
+        new_memory["counter"] = counter_memory
     status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+    evidence: list[tuple[datetime, IdleSource, str]] = []
     last_used = parse_timestamp(status.get("lastUsedAt"))
     if last_used is not None:
-        activity, source = last_used, IdleSource.LAST_USED_AT
-        if counter_activity is not None and counter_activity > last_used:
-            activity = counter_activity  # the counter saw something newer: trust the newer sign of life
-    elif counter_activity is not None:
-        activity, source = counter_activity, IdleSource.METRICS
-    else:
-        return None, IdleSource.UNKNOWN
+        evidence.append((last_used, IdleSource.LAST_USED_AT, f"status.lastUsedAt {format_timestamp(last_used)}"))
+    if counter.moved_at is not None and counter.moved_text:
+        evidence.append((counter.moved_at, IdleSource.METRICS, counter.moved_text))
     floor = running_since or base.updated_at
-    if base.billable and floor is not None and activity < floor:
-        activity = floor  # idle cannot be longer than the current running stretch
-    return activity, source
-
-
-def _counter_activity(
-    value: float | None,
-    previous: Any,
-    now: datetime,
-    notes: list[str],
-    new_memory: dict[str, Any],
-) -> datetime | None:
-    """Latest instant we can vouch for activity from counter samples; None when we cannot tell yet."""
-    if value is None:
-        return None
-    previous = previous if isinstance(previous, Mapping) else {}
-    prev_value = previous.get("value")
-    prev_change = parse_timestamp(previous.get("last_change_at"))
-    if not isinstance(prev_value, (int, float)) or isinstance(prev_value, bool) or prev_change is None:
-        notes.append("first request-counter sample: idle time is known from the next run on")
-        new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(now)}
-        return None
-    if value == prev_value:
-        # No request since the sample at which the counter last moved: the endpoint is idle at least since then.
-        new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(prev_change)}
-        return prev_change
-    # Grew (requests arrived since the last run) or dropped (replicas restarted, counter reset): assume activity now.
-    new_memory["counter"] = {"value": value, "sampled_at": format_timestamp(now), "last_change_at": format_timestamp(now)}
-    return now
+    if evidence:
+        activity, source, text = max(evidence, key=lambda e: e[0])  # the newest sign of life wins
+        if base.billable and floor is not None and activity < floor:
+            activity = floor  # idle cannot be longer than the current running stretch
+            text += f"; before the current billable stretch, so idle counts from its start {format_timestamp(floor)}"
+        return {"last_activity": activity, "last_activity_source": source, "last_activity_evidence": text}
+    if counter.quiet_since is not None and counter.quiet_text:
+        since, text = counter.quiet_since, counter.quiet_text
+        if base.billable and floor is not None and since < floor:
+            since = floor
+            text += f"; capped at the start of the billable stretch {format_timestamp(floor)}"
+        return {"no_request_since": since, "last_activity_source": IdleSource.METRICS,
+                "last_activity_evidence": text + ": idle is at least the time since"}
+    return {"last_activity_source": IdleSource.UNKNOWN}

@@ -153,11 +153,21 @@ class EndpointSnapshot:
     updated_at: datetime | None = None
     running_since: datetime | None = None
     running_since_source: UptimeSource = UptimeSource.UNKNOWN
+    # The latest evidence of a request (never a sampling time): `lastUsedAt`, or the later bound of the interval
+    # in which the request counter moved (the conservative choice: the shortest idle the evidence allows).
     last_activity: datetime | None = None
     last_activity_source: IdleSource = IdleSource.UNKNOWN
+    # What the idle measurement rests on, in words ("status.lastUsedAt ...", "request counter moved between ...").
+    last_activity_evidence: str | None = None
+    # With no evidence of any request: the counter has not moved since this sample, so there was no request since
+    # then and idle is *at least* now - no_request_since (counter-only idle).
+    no_request_since: datetime | None = None
     message: str | None = None  # the API's status message
     # Why a measurement is missing or weak ("replica route answered 500", "first metrics sample").
     measurement_notes: tuple[str, ...] = ()
+    # Answers read leniently because they came in a shape the watchdog did not expect ("replica list came as a
+    # bare list", "status.readyReplica is not an integer"): what `check` lists as tolerated.
+    tolerated: tuple[str, ...] = ()
     # Set when the endpoint JSON itself could not be understood: never act on such an endpoint.
     unmeasurable: str | None = None
 
@@ -200,10 +210,16 @@ class EndpointSnapshot:
         return max(0, int((now - self.running_since).total_seconds()))
 
     def idle_seconds(self, now: datetime) -> int | None:
-        """Time since the last request, or None when no idle signal exists."""
-        if self.last_activity is None:
+        """Time since the last request (a lower bound when only `no_request_since` is known); None: no idle signal."""
+        since = self.last_activity if self.last_activity is not None else self.no_request_since
+        if since is None:
             return None
-        return max(0, int((now - self.last_activity).total_seconds()))
+        return max(0, int((now - since).total_seconds()))
+
+    @property
+    def idle_is_lower_bound(self) -> bool:
+        """True when idle rests only on "no request since the counter sample at T": the real idle may be longer."""
+        return self.last_activity is None and self.no_request_since is not None
 
     def stretch_cost_usd(self, now: datetime) -> float | None:
         """Cost of the current billable stretch: hourly price x replicas x hours."""
@@ -292,6 +308,8 @@ class NamespaceResult:
     ok: bool
     error: str | None = None
     endpoints: int = 0
+    # Listed, but with reason to doubt it ("listing may be incomplete: ..."): reported and announced, not a failure.
+    warnings: tuple[str, ...] = ()
 
 
 class AlertChannel(enum.StrEnum):

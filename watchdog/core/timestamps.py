@@ -1,28 +1,47 @@
-"""RFC 3339 timestamps as the API sends them (`Z`, offsets, nanoseconds) and as the watchdog writes them."""
+"""RFC 3339 timestamps as the API may send them, and as the watchdog writes them.
+
+Accepted: `YYYY-MM-DD`, `T`, `t` or a space, `HH:MM:SS`, an optional fraction of any length (nanoseconds are
+truncated to microseconds), then `Z`, `z` or an offset `±HH:MM` (also `±HHMM`). A timestamp without an offset is
+read as UTC (the API speaks UTC). Anything else — a date alone, ISO week dates, a missing seconds field — is not a
+timestamp: None, so the caller can say so rather than guess an instant.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
+)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
-    """Parse the API's RFC 3339 timestamps (`...Z`, possibly with nanoseconds); None when absent or invalid."""
-    if not isinstance(value, str) or not value:
+    """The instant in UTC, or None when `value` is absent or not an RFC 3339 date-time."""
+    if not isinstance(value, str):
         return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    # Python's fromisoformat takes at most microseconds: trim nanosecond fractions seen in API mocks.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    match = _RFC3339.match(value.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, _z, sign, off_h, off_m = match.groups()
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), min(int(second), 59),
+                          int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
+        if sign is not None:
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            if offset >= timedelta(hours=24) or int(off_m) >= 60:
+                return None
+            moment -= offset if sign == "+" else -offset
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return moment
+
+
+def has_offset(value: Any) -> bool:
+    """True when an RFC 3339 timestamp carries `Z` or an offset (a naive one is read as UTC)."""
+    match = _RFC3339.match(value.strip()) if isinstance(value, str) else None
+    return bool(match and (match.group(8) or match.group(9)))
 
 
 def format_timestamp(value: datetime | None) -> str | None:

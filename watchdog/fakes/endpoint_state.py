@@ -11,7 +11,7 @@ Choices where the real service is undocumented (reference: states and transition
 - pause, resume and scale-to-zero are user actions, so they move `updatedAt`; automatic transitions do not;
 - a `running` endpoint with `minReplica: 0`, a `scaleToZeroTimeout` and no traffic scales itself to zero
   that many minutes after its last request (endpoints with a steady request rate stay awake);
-- `updateFailed` is served as not billable with no replicas, as the watchdog's model treats it.
+- `updateFailed` is served as not billable with no replicas (the fake's own billing table: `api_facts`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from watchdog.fakes.api_facts import BILLED_STATES as BILLABLE_STATES
 from watchdog.fakes.clock import iso_z
 from watchdog.fakes.fleet import EndpointSpec, fake_revision
 from watchdog.fakes.hardware import Compute, compute_by_id
-from watchdog.core.model import BILLABLE_STATES
 
 MESSAGES = {
     "pending": "Endpoint waiting to be scheduled",

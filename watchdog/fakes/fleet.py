@@ -30,9 +30,8 @@ from typing import Any, Mapping
 
 import yaml
 
-from watchdog.core.durations import DurationError, parse_duration
+from watchdog.fakes.api_facts import STATES, parse_duration
 from watchdog.fakes.hardware import CATALOG, compute_by_id
-from watchdog.core.model import KNOWN_STATES
 
 FLEET_KEYS = frozenset({"user", "page_size", "resume_delay", "pending_delay", "namespaces"})
 NAMESPACE_KEYS = frozenset({"endpoints", "deny"})
@@ -115,9 +114,12 @@ def _seconds(value: Any, where: str, *, allow_zero: bool = True) -> int:
     if isinstance(value, str) and value.strip() in {"0", "0s", "0m"} and allow_zero:
         return 0
     try:
-        return parse_duration(value)
-    except DurationError as exc:
+        seconds = parse_duration(value)
+    except ValueError as exc:
         raise FleetError(f"{where}: {exc}") from None
+    if seconds == 0 and not allow_zero:
+        raise FleetError(f"{where}: expected a positive duration, got {value!r}")
+    return seconds
 
 
 def _opt_seconds(raw: Mapping[str, Any], key: str, where: str) -> int | None:
@@ -151,8 +153,8 @@ def endpoint_spec_from_dict(raw: Any, where: str = "endpoint") -> EndpointSpec:
             raise FleetError(f"{where}.{key}: required string")
     where = f"{where} ({raw['name']})"
     state = raw.get("state", "running")
-    if state not in KNOWN_STATES:
-        raise FleetError(f"{where}.state: {state!r} is not one of {', '.join(sorted(KNOWN_STATES))}")
+    if state not in STATES:
+        raise FleetError(f"{where}.state: {state!r} is not one of {', '.join(sorted(STATES))}")
     try:
         compute_by_id(raw["instance"])
     except KeyError as exc:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.core.ledger import ledger, record_run
-from watchdog.core.ledger_codec import history_from_dict, history_to_dict
+from watchdog.core.ledger.codec import history_from_dict, history_to_dict
 from watchdog.core.model import Report
 
 

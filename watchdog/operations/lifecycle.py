@@ -31,9 +31,11 @@ class EndpointStatus:
 
 
 def status_from_raw(raw: Mapping[str, Any]) -> EndpointStatus:
-    found = raw.get("status")
-    status: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    return EndpointStatus(str(status.get("state") or "unknown"), status.get("url"), status.get("message"))
+    status = raw.get("status") if isinstance(raw, Mapping) and isinstance(raw.get("status"), Mapping) else {}
+    state, url, message = status.get("state"), status.get("url"), status.get("message")
+    return EndpointStatus(state if isinstance(state, str) and state else "unknown",
+                          url if isinstance(url, str) and url else None,
+                          message if isinstance(message, str) else None)
 
 
 @dataclass(frozen=True)
@@ -134,13 +136,20 @@ def run_session(
 ) -> int:
     """Resume and wait, run `command` with HF_ENDPOINT_URL set, then pause — on success, failure or a signal.
 
-    Returns the command's exit code; 1 when the endpoint never became ready; 128+N after signal N.
+    Returns the command's exit code; 1 when the endpoint never became ready; 128+N after signal N. When the resume
+    call itself fails (anything but "already running", which the adapter absorbs) the session changed nothing, so
+    it pauses nothing either: 1, with the reason.
     """
     code = 1
+    unchanged = False  # the resume was refused: the endpoint is not ours to pause
     try:
         with _signals_raise():
             try:
-                url = resume_and_wait(hub, namespace, name, timeout=timeout, say=say, sleep=sleep, monotonic=monotonic)
+                if not resume(hub, namespace, name, say):
+                    unchanged = True
+                    return 1
+                url = wait_for_running(hub, namespace, name, timeout=timeout, say=say, sleep=sleep,
+                                       monotonic=monotonic)
                 if url is None:
                     return 1
                 child_env = {**(process_environment() if env is None else env), "HF_ENDPOINT_URL": url}
@@ -163,10 +172,25 @@ def run_session(
                 return code
     finally:
         # Outside the signal handler so a second Ctrl-C cannot skip the pause: it is the point of a session.
-        if keep_running:
+        if unchanged:
+            pass
+        elif keep_running:
             say(f"--keep-running: {namespace}/{name} is left running (it bills until paused)")
         else:
             _pause_for_session(hub, namespace, name, say)
+
+
+def resume(hub: Any, namespace: str, name: str, say: Callable[[str], None]) -> bool:
+    """Ask for a resume; False (after saying why) when the API refused it and nothing was changed."""
+    try:
+        hub.resume(namespace, name)
+    except EndpointGone:
+        say(f"could not resume {namespace}/{name}: it no longer exists")
+        return False
+    except HubError as error:
+        say(f"could not resume {namespace}/{name}: {error} (it was not changed, so it is not paused either)")
+        return False
+    return True
 
 
 def _pause_for_session(hub: Any, namespace: str, name: str, say: Callable[[str], None]) -> None:
@@ -196,10 +220,34 @@ def resume_and_wait(
     progress: Callable[[float], None] = lambda elapsed: None,
 ) -> str | None:
     """Resume and wait; returns the URL when running, else None (after saying why)."""
-    hub.resume(namespace, name)
+    if not resume(hub, namespace, name, say):
+        return None
+    return wait_for_running(hub, namespace, name, timeout=timeout, say=say, sleep=sleep, monotonic=monotonic,
+                            progress=progress)
+
+
+def wait_for_running(
+    hub: Any,
+    namespace: str,
+    name: str,
+    *,
+    timeout: float,
+    say: Callable[[str], None] = print,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+    progress: Callable[[float], None] = lambda elapsed: None,
+) -> str | None:
+    """After a resume: poll until running; returns the URL, else None (after saying why)."""
     say(f"resuming {namespace}/{name} (timeout {timeout:.0f}s)")
+
+    def poll() -> EndpointStatus:
+        try:
+            return status_from_raw(hub.get_raw(namespace, name))
+        except HubError as error:  # after the adapter's retries: stop waiting, say why
+            return EndpointStatus("unknown", None, f"could not read its status: {error}")
+
     result = wait_until_running(
-        lambda: status_from_raw(hub.get_raw(namespace, name)),
+        poll,
         timeout=timeout,
         sleep=sleep,
         monotonic=monotonic,
@@ -233,15 +281,18 @@ def endpoint_session(
 
         settings = settings or Settings.from_env(process_environment())
         if not (token or settings.hf_token):
-            raise RuntimeError("endpoint_session needs a token: pass token= or set HF_TOKEN")
+            raise RuntimeError("endpoint_session needs a token: pass token=, set HF_TOKEN or run `hf auth login`")
         hub = EndpointsHub(HubSettings(
             token=token or settings.hf_token,
             api_url=settings.endpoints_api_url,
             hub_url=settings.hub_url,
             disable_telemetry=settings.disable_hub_telemetry,
         ))
+    said: list[str] = []
+    if not resume(hub, namespace, name, said.append):
+        raise RuntimeError(said[-1])  # refused: nothing was changed, so nothing is paused
     try:
-        url = resume_and_wait(hub, namespace, name, timeout=timeout, say=lambda text: None)
+        url = wait_for_running(hub, namespace, name, timeout=timeout, say=lambda text: None)
         if url is None:
             raise RuntimeError(f"{namespace}/{name} did not become ready within {timeout:.0f}s")
         yield url

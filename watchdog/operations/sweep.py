@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from watchdog.adapters.interface import EndpointGone, Hub, HubError
+from watchdog.adapters.interface import EndpointGone, Hub, HubError, Listing
 from watchdog.core.measure import Signals, measure, validate_raw
 from watchdog.core.outcomes import ACTION_OUTCOMES
+from watchdog.core.prices import price_notes
 from watchdog.core.model import (
     BILLABLE_STATES,
     Decision,
@@ -31,7 +32,8 @@ class Fleet:
 
 def _is_billable_raw(raw: Any) -> bool:
     status = raw.get("status") if isinstance(raw, Mapping) else None
-    return isinstance(status, Mapping) and status.get("state") in BILLABLE_STATES
+    state = status.get("state") if isinstance(status, Mapping) else None
+    return isinstance(state, str) and state in BILLABLE_STATES
 
 
 def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now: datetime) -> Fleet:
@@ -40,41 +42,47 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
     Requests: the list pages, one hardware call per namespace that has a billable endpoint, and two calls
     (replicas, open-metrics) per billable endpoint. Endpoints that are not billable cost no extra request.
     """
-    def list_one(namespace: str) -> tuple[str, list[Any] | None, dict[str, float], str | None]:
+    def list_one(namespace: str) -> tuple[str, Listing | None, Mapping[str, float], str | None]:
         try:
-            items = hub.list_raw(namespace)
+            listed = hub.list_raw(namespace)
         except HubError as error:
             return namespace, None, {}, str(error)
-        prices: dict[str, float] = {}
+        listing = listed if isinstance(listed, Listing) else Listing(list(listed))
+        items = listing.items
+        prices: Mapping[str, float] = {}
         price_note = None
         if any(_is_billable_raw(item) for item in items):
             try:
                 prices = hub.prices(namespace)
             except HubError as error:
                 price_note = f"price unknown: {error}"
-        return namespace, items, prices, price_note
+        return namespace, listing, prices, price_note
 
     ns_results: list[NamespaceResult] = []
-    jobs: list[tuple[str, Any, dict[str, float], str | None]] = []
+    jobs: list[tuple[str, Any, Mapping[str, float], str | None]] = []
     new_memory: dict[str, Any] = {}
-    for namespace, items, prices, note in hub.map(list_one, list(dict.fromkeys(namespaces))):
-        if items is None:
+    for namespace, listing, prices, note in hub.map(list_one, list(dict.fromkeys(namespaces))):
+        if listing is None:
             ns_results.append(NamespaceResult(namespace, ok=False, error=note, endpoints=0))
             # Keep what we knew about this namespace: a transient error must not reset its uptime memory.
             new_memory.update({k: v for k, v in memory.items() if k.startswith(f"{namespace}/")})
             continue
-        ns_results.append(NamespaceResult(namespace, ok=True, endpoints=len(items)))
-        jobs.extend((namespace, item, prices, note) for item in items)
+        ns_results.append(NamespaceResult(namespace, ok=True, endpoints=len(listing.items), warnings=listing.warnings))
+        jobs.extend((namespace, item, prices, note) for item in listing.items)
 
-    def measure_one(job: tuple[str, Any, dict[str, float], str | None]) -> tuple[EndpointSnapshot, dict[str, Any]]:
+    def measure_one(job: tuple[str, Any, Mapping[str, float], str | None]) -> tuple[EndpointSnapshot, dict[str, Any]]:
         namespace, raw, prices, note = job
-        raw = raw if isinstance(raw, Mapping) else {}
         signals = Signals()
         if validate_raw(raw) is None and _is_billable_raw(raw):
             signals = hub.signals(namespace, raw, prices)
             if note:
                 signals = replace(signals, notes=(*signals.notes, note))
-        return measure(raw, namespace, signals, memory.get(f"{namespace}/{raw.get('name')}"), now)
+            compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
+            said = price_notes(prices, compute.get("id"))
+            if said:
+                signals = replace(signals, tolerated=(*signals.tolerated, *said))
+        name = raw.get("name") if isinstance(raw, Mapping) else None
+        return measure(raw, namespace, signals, memory.get(f"{namespace}/{name}") if isinstance(name, str) else None, now)
 
     snapshots = []
     for snapshot, endpoint_memory in hub.map(measure_one, jobs):

@@ -83,12 +83,16 @@ def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
         "error": result.error,
         # Extra fields: people read them, and `plan --from-report` rebuilds snapshots from them.
         "uptime": format_duration(ep.uptime_seconds(now)) if ep.billable else None,
-        "idle": format_duration(ep.idle_seconds(now)) if ep.billable and ep.last_activity else None,
+        "idle": format_duration(ep.idle_seconds(now)) if ep.billable and ep.idle_seconds(now) is not None else None,
+        "last_activity_evidence": ep.last_activity_evidence,
+        "no_request_since": format_timestamp(ep.no_request_since),
+        "idle_is_lower_bound": ep.idle_is_lower_bound,
         "stretch_cost_usd": ep.stretch_cost_usd(now),
         "price_per_replica_hour": ep.price_per_replica_hour,
         "owner": ev.owner,
         "notices": [{"kind": n.kind, "message": n.message} for n in ev.notices],
         "measurement_notes": list(ep.measurement_notes),
+        "tolerated": list(ep.tolerated),
         "unmeasurable": ep.unmeasurable,
         "url": ep.url,
         "repository": ep.repository,
@@ -133,7 +137,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "command": report.command,
         "dry_run": report.dry_run,
         "namespaces": [
-            {"name": ns.name, "ok": ns.ok, "error": ns.error, "endpoints": ns.endpoints} for ns in report.namespaces
+            {"name": ns.name, "ok": ns.ok, "error": ns.error, "endpoints": ns.endpoints, "warnings": list(ns.warnings)}
+            for ns in report.namespaces
         ],
         "endpoints": [endpoint_to_dict(r, report) for r in report.endpoints],
         "summary": summary(report),
@@ -182,7 +187,10 @@ def snapshots_from_report(data: Mapping[str, Any]) -> tuple[EndpointSnapshot, ..
                 running_since_source=_enum(UptimeSource, item.get("running_since_source"), UptimeSource.UNKNOWN),
                 last_activity=parse_timestamp(item.get("last_activity")),
                 last_activity_source=_enum(IdleSource, item.get("last_activity_source"), IdleSource.UNKNOWN),
+                last_activity_evidence=item.get("last_activity_evidence"),
+                no_request_since=parse_timestamp(item.get("no_request_since")),
                 measurement_notes=tuple(item.get("measurement_notes") or ()),
+                tolerated=tuple(item.get("tolerated") or ()),
                 unmeasurable=item.get("unmeasurable"),
             )
         )

@@ -32,6 +32,7 @@ EVENT_LABELS = {
     "action-failed": "Failed to act",
     "unmeasurable": "Could not measure",
     "run-error": "Watchdog error",
+    "namespace-warning": "Namespace warning",
     "paused": "Paused",
     "scaled-to-zero": "Scaled to zero",
     "would-pause": "Would pause (dry run)",
@@ -90,7 +91,7 @@ def endpoint_row(result: EndpointResult, now: datetime) -> list[str]:
         outcome_markdown(result),
         money(ep.hourly_usd),
         format_duration(ep.uptime_seconds(now)) if ep.billable else "—",
-        format_duration(ep.idle_seconds(now)),
+        ("≥" if ep.idle_is_lower_bound else "") + format_duration(ep.idle_seconds(now)),
         md_rule(ev.rule, table=True),
         md_reason(ev.reason, ev.rule, table=True),
     ]
@@ -149,6 +150,8 @@ def render_report_markdown(report: Report) -> str:
     lines += table(("Namespace", "Listed", "Endpoints", "Error"),
                    ((md_code(ns.name, table=True), "yes" if ns.ok else "**no**", str(ns.endpoints),
                      md_text(ns.error or "—")) for ns in report.namespaces))
+    warned = [f"- warning: {md_code(ns.name)}: {md_text(w)}" for ns in report.namespaces for w in ns.warnings]
+    lines += ["", *warned] if warned else []
     lines += ["", "## Endpoints", ""]
     if report.endpoints:
         lines += table(ENDPOINT_HEADERS, (endpoint_row(r, now) for r in report.endpoints))
@@ -166,6 +169,7 @@ def render_report_markdown(report: Report) -> str:
             note = f" ({md_text(change.undo_note)})" if change.undo_note else ""
             undo = f"; undo: {md_code(change.undo)}{note}" if result.outcome is not Outcome.FAILED else ""
             items.append(f"- reconfigure: {md_text(change.changes)}{undo}")
+        items += [f"- tolerated: {md_text(n)}" for n in result.endpoint.tolerated]
         if result.endpoint.unmeasurable:
             items.append(f"- unmeasurable: {md_text(result.endpoint.unmeasurable)}")
         if items:
@@ -218,6 +222,7 @@ def render_step_summary(
              *_coverage_lines(report)]
     failed_ns = [ns for ns in report.namespaces if not ns.ok]
     lines += [f"- **could not list** {md_code(ns.name)}: {md_text(ns.error or 'unknown error')}" for ns in failed_ns]
+    lines += [f"- **warning** {md_code(ns.name)}: {md_text(w)}" for ns in report.namespaces for w in ns.warnings]
     if failed_ns:
         lines.append("")
     lines += ["### New this run", ""]

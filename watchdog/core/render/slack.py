@@ -26,6 +26,7 @@ EMOJI = {
     "action-failed": ":x:",
     "unmeasurable": ":x:",
     "run-error": ":x:",
+    "namespace-warning": ":warning:",
     "paused": ":double_vertical_bar:",
     "scaled-to-zero": ":arrow_down:",
     "would-pause": ":double_vertical_bar:",

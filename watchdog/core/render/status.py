@@ -43,12 +43,16 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
             f"  uptime     {format_duration(ep.uptime_seconds(now))} since {format_timestamp(ep.running_since) or '?'} "
             f"(source: {ep.running_since_source.value})" + (f", ${stretch:.2f} so far" if stretch is not None else "")
         )
-        idle = format_duration(ep.idle_seconds(now)) if ep.last_activity else "unknown"
-        lines.append(f"  idle       {idle} (source: {ep.last_activity_source.value})")
+        seconds = ep.idle_seconds(now)
+        idle = "unknown" if seconds is None else ("at least " if ep.idle_is_lower_bound else "") + format_duration(seconds)
+        evidence = f": {ep.last_activity_evidence}" if ep.last_activity_evidence else ""
+        lines.append(f"  idle       {idle} (source: {ep.last_activity_source.value}{evidence})")
     if ep.state == "scaledToZero":
         lines.append("  note       scaled to zero still holds GPU quota; pause it to free the quota")
     for note in ep.measurement_notes:
         lines.append(f"  measured   {one_line(note)}")
+    for note in ep.tolerated:
+        lines.append(f"  tolerated  {one_line(note)}")
     if ep.unmeasurable:
         lines.append(f"  PROBLEM    {one_line(ep.unmeasurable)}")
     if ev is None:

@@ -43,7 +43,8 @@ def _row(result: EndpointResult, report: Report) -> tuple[str, ...]:
     now = report.generated_at
     uptime = format_duration(ep.uptime_seconds(now)) if ep.billable else "-"
     if ep.billable:
-        idle = format_duration(ep.idle_seconds(now)) if ep.last_activity else "?"
+        seconds = ep.idle_seconds(now)
+        idle = "?" if seconds is None else ("≥" if ep.idle_is_lower_bound else "") + format_duration(seconds)
     else:
         idle = "-"
     if uptime != "-" and ep.running_since_source.value != "replica":
@@ -66,6 +67,7 @@ def render_text(report: Report) -> str:
     for ns in report.namespaces:
         if not ns.ok:
             lines.append(f"!! namespace {ns.name}: {one_line(ns.error)}")
+        lines.extend(f"warning: namespace {ns.name}: {one_line(warning)}" for warning in ns.warnings)
     lines.append("")
     rows = [
         _row(r, report)
@@ -79,6 +81,10 @@ def render_text(report: Report) -> str:
         if any(row[2].endswith("*") for row in rows):
             lines.append("")
             lines.append("* uptime from the watchdog's own memory or status.updatedAt, not a replica start time")
+        tolerated = [f"  {r.endpoint.key}: {one_line(note)}" for r in sorted(report.endpoints, key=lambda r: r.endpoint.key)
+                     for note in r.endpoint.tolerated]
+        if tolerated:
+            lines += ["", "Tolerated (answers in shapes the watchdog did not expect, read leniently):", *tolerated]
     else:
         lines.append("(no endpoints)")
     lines.append("")
@@ -103,6 +109,10 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
     lines.extend(_reconfiguration_lines(report))
     if s["failed"]:
         lines.append(f"FAILED to act on {s['failed']} endpoint(s): see the reasons above.")
+    failed_ns = [ns.name for ns in report.namespaces if not ns.ok]
+    if failed_ns:
+        lines.append(f"FAILED: {len(failed_ns)} namespace(s) could not be listed ({', '.join(failed_ns)}): "
+                     "nothing there was checked.")
     if s["unmeasurable"]:
         lines.append(f"{s['unmeasurable']} endpoint(s) could not be measured and were left alone.")
     for error in report.errors:

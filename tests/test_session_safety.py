@@ -1,0 +1,91 @@
+"""`watchdog session` never pauses what it must not (issue #10, item 2).
+
+A protected endpoint is refused like `pause` refuses it (exit 2, nothing touched) unless `--force`; and when the
+resume call fails for any reason other than "already running", the session did not change the endpoint, so it
+does not pause it either: exit 1 with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.inprocess import env_for, run_watchdog
+from watchdog.fakes.clock import FakeClock
+from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+from watchdog.fakes.faults import Fault
+
+NOW_ISO = "2026-11-23T02:17:00Z"
+FLEET = {"user": "alice", "resume_delay": 0, "namespaces": {"acme-ml": {"endpoints": [
+    {"name": "prod-api", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "state": "paused"},
+    {"name": "eval-7b", "instance": "aws-us-east-1-nvidia-l4-x1", "repository": "org/m", "state": "paused"},
+    {"name": "busy", "instance": "aws-us-east-1-nvidia-l4-x1", "repository": "org/m", "running_for": "1h"},
+]}}}
+POLICY = "version: 1\nnamespaces: [acme-ml]\nendpoints:\n  - match: 'prod-*'\n    protected: true\n"
+
+
+def child(marker) -> list[str]:
+    """A command that records the URL it was given (its stdout is the process's, not the captured one)."""
+    return ["/bin/sh", "-c", f'printf %s "$HF_ENDPOINT_URL" > "{marker}"']
+
+
+@pytest.fixture
+def world(tmp_path):
+    (tmp_path / "p.yaml").write_text(POLICY)
+    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc))) as api:
+        env = env_for(api.base_url, tmp_path)
+
+        def watchdog(*args: str):
+            # Global options before the command's own: everything after `--` belongs to the child.
+            return run_watchdog(["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"), *args], env)
+
+        yield api, watchdog, tmp_path / "child-ran"
+
+
+def test_session_refuses_a_protected_endpoint_like_pause_does(world):
+    api, watchdog, marker = world
+    api.clear_requests()
+    session = watchdog("session", "prod-api", "--", *child(marker))
+    assert session.code == 2
+    assert "is protected by rule 1" in session.stderr and "--force" in session.stderr
+    assert not marker.exists()
+    assert {e.route for e in api.request_log()} <= {"get", "list"}  # nothing touched
+    pause = watchdog("pause", "prod-api")
+    assert pause.code == 0  # already paused: nothing to do, so compare the refusal on a running one
+    api.resume_delay = 0
+    assert watchdog("resume", "prod-api").code == 0
+    refused_pause = watchdog("pause", "prod-api")
+    refused_session = watchdog("session", "prod-api", "--", *child(marker))
+    assert refused_pause.code == refused_session.code == 2
+    assert refused_pause.stderr == refused_session.stderr  # the same message
+    assert api.state_of("acme-ml", "prod-api") in ("initializing", "running")
+
+
+def test_session_with_force_runs_and_pauses_a_protected_endpoint(world):
+    api, watchdog, marker = world
+    session = watchdog("session", "prod-api", "--force", "--", *child(marker))
+    assert session.code == 0, session.stdout + session.stderr
+    assert "paused acme-ml/prod-api" in session.stdout and marker.exists()
+    assert api.state_of("acme-ml", "prod-api") == "paused"
+
+
+@pytest.mark.parametrize("status, message", [(500, "Internal Server Error"), (409, "Conflict: quota exceeded"),
+                                             (403, "Forbidden")])
+def test_a_failed_resume_leaves_the_endpoint_alone_and_exits_1_with_the_reason(world, status, message):
+    api, watchdog, marker = world
+    api.add_fault(Fault(route="resume", name="eval-7b", status=status, message=message, times=None))
+    session = watchdog("session", "eval-7b", "--", *child(marker))
+    assert session.code == 1
+    assert f"could not resume acme-ml/eval-7b: resume acme-ml/eval-7b: HTTP {status}" in session.stdout + session.stderr
+    assert not marker.exists()
+    assert api.request_counts().get("pause", 0) == 0  # it did not change it, so it does not pause it
+    assert api.state_of("acme-ml", "eval-7b") == "paused"
+
+
+def test_already_running_is_fine_and_the_session_still_pauses_at_the_end(world):
+    api, watchdog, marker = world
+    session = watchdog("session", "busy", "--", *child(marker))
+    assert session.code == 0, session.stdout + session.stderr
+    assert marker.read_text().startswith("https://")
+    assert api.state_of("acme-ml", "busy") == "paused"

@@ -1,0 +1,99 @@
+"""Listing one namespace page by page, defensively (the caller supplies `fetch(cursor) -> page`).
+
+What is known of the list route's paging: the one spec that documents it names `cursor`/`limit` (default 20) and
+answers `nextCursor`/`prevCursor` — with the two descriptions swapped, probably a typo. huggingface_hub never pages.
+So: follow `nextCursor`; when a page has no usable `nextCursor` but carries another cursor not seen yet
+(`prevCursor`), follow that too, so the listing is complete whichever way the labels are meant; never follow a
+cursor twice; list the same endpoint name once; and say "listing may be incomplete" rather than stay silent when
+the answer gives reason to doubt it (a full page of 20 with no cursor at all, a cursor answered with itself, a
+cursor of an unusable type, an absurd number of pages).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from watchdog.adapters.interface import HubError, Listing
+
+DOCUMENTED_PAGE_SIZE = 20
+MAX_PAGES = 1000
+_CURSOR_KEYS = ("nextCursor", "prevCursor")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _identity(item: Any) -> str:
+    name = item.get("name") if isinstance(item, Mapping) else None
+    if isinstance(name, str) and name:
+        return "name:" + name
+    return "json:" + json.dumps(item, sort_keys=True, default=str)
+
+
+def list_pages(fetch: Callable[[str | None], Any], namespace: str) -> Listing:
+    """Every item of one namespace, with the warnings a person should see; HubError when it cannot be listed."""
+    what = f"list namespace {namespace!r}"
+    items: dict[str, Any] = {}
+    warnings: list[str] = []
+    seen: set[str] = set()
+    pending: list[str] = []  # cursors still to follow; nextCursor ones are pushed last, so taken first
+    cursor: str | None = None
+    pages = 0
+    any_cursor = False
+    first_page_size = 0
+    while True:
+        page = fetch(cursor)
+        pages += 1
+        if isinstance(page, list):
+            page_items: list[Any] = page
+            if pages == 1:
+                warnings.append("the list route answered a bare list (no 'items' key): read as the items")
+            page = {}
+        elif isinstance(page, Mapping) and isinstance(page.get("items"), list):
+            page_items = page["items"]
+        else:
+            came = "keys " + ", ".join(sorted(map(str, page))) if isinstance(page, Mapping) else _kind(page)
+            if isinstance(page, Mapping) and "items" in page:
+                came = f"items is {_kind(page['items'])}"
+            raise HubError(f"{what}: unexpected answer ({came}), not a page of endpoints")
+        if pages == 1:
+            first_page_size = len(page_items)
+        for item in page_items:
+            items.setdefault(_identity(item), item)
+        found: list[str] = []
+        for key in reversed(_CURSOR_KEYS):  # prevCursor first onto the stack, nextCursor on top
+            value = page.get(key)
+            if value is None or value == "" or value is False:
+                continue
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+            if not isinstance(value, str):
+                warnings.append(f"{key} was {_kind(value)}, not a string: not followed; listing may be incomplete")
+                continue
+            any_cursor = True
+            if value == cursor:
+                warnings.append(f"the API answered a cursor with the same {key}: listing may be incomplete")
+                continue
+            if value not in seen:
+                found.append(value)
+        for value in found:
+            if value not in pending:
+                pending.append(value)
+        cursor = None
+        while pending and cursor is None:
+            candidate = pending.pop()
+            if candidate not in seen:
+                cursor = candidate
+        if cursor is None:
+            break
+        if pages >= MAX_PAGES:
+            warnings.append(f"stopped after {MAX_PAGES} pages: listing may be incomplete")
+            break
+        seen.add(cursor)
+    if not any_cursor and first_page_size == DOCUMENTED_PAGE_SIZE:
+        warnings.append(f"a full page of {DOCUMENTED_PAGE_SIZE} endpoints (the documented default page size) came "
+                        "with no cursor: listing may be incomplete")
+    return Listing(list(items.values()), tuple(dict.fromkeys(warnings)))

@@ -1,0 +1,109 @@
+"""Typed reads of an API answer that never raise and say what they had to tolerate (pure).
+
+The API is only partly documented, so every field is read by its dotted path with the type it should have. A
+missing or null field reads as "absent" (optional fields are often omitted); a field of the wrong type, or nested
+one level deeper or shallower than expected, reads as absent *and* leaves a note naming the path, e.g.
+`status.readyReplica is str ('1'), not an integer: ignored`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_MISSING = object()
+
+
+def kind(value: Any) -> str:
+    """A short name for a JSON value's type: null, bool, int, float, str, list, object."""
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
+
+
+def preview(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Reader:
+    """Reads one JSON object by dotted paths; `tolerated` collects what was wrong."""
+
+    def __init__(self, root: Any):
+        self.root = root if isinstance(root, Mapping) else {}
+        self.tolerated: list[str] = []
+
+    def _get(self, path: str) -> Any:
+        node: Any = self.root
+        for key in path.split("."):
+            if not isinstance(node, Mapping):
+                return _MISSING  # the parent was already reported
+            node = node.get(key, _MISSING)
+            if node is _MISSING:
+                return _MISSING
+        return node
+
+    def _wrong(self, path: str, value: Any, expected: str) -> None:
+        self.tolerated.append(f"{path} is {kind(value)} ({preview(value)}), not {expected}: ignored")
+
+    def obj(self, path: str, *, fields: tuple[str, ...] = ()) -> Mapping[str, Any]:
+        """The object at `path`; when it is absent but some of its `fields` sit in its parent, that is said."""
+        value = self._get(path)
+        if value is _MISSING or value is None:
+            parent_path, _, _ = path.rpartition(".")
+            parent = self._get(parent_path) if parent_path else self.root
+            stray = sorted(f for f in fields if isinstance(parent, Mapping) and f in parent)
+            if stray:
+                where = parent_path or "the top level"
+                self.tolerated.append(f"{path} is {'missing' if value is _MISSING else 'null'} but its fields "
+                                      f"({', '.join(stray)}) are in {where}, one level up: not read from there")
+            return {}
+        if not isinstance(value, Mapping):
+            self._wrong(path, value, "an object")
+            return {}
+        if fields and not any(f in value for f in fields):
+            holders = sorted(str(k) for k, v in value.items() if isinstance(v, Mapping) and any(f in v for f in fields))
+            if holders:
+                self.tolerated.append(f"{path} has none of its fields ({', '.join(fields)}) but {holders[0]!r} holds "
+                                      "them, one level deeper: not read from there")
+        return value
+
+    def text(self, path: str) -> str | None:
+        value = self._get(path)
+        if value is _MISSING or value is None:
+            return None
+        if not isinstance(value, str):
+            self._wrong(path, value, "a string")
+            return None
+        return value
+
+    def count(self, path: str) -> int | None:
+        """A non-negative integer (replica counts, minutes); `2.0` is read as 2."""
+        value = self._get(path)
+        if value is _MISSING or value is None:
+            return None
+        if isinstance(value, float) and value.is_integer() and value >= 0:
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self._wrong(path, value, "a non-negative integer")
+            return None
+        return value
+
+    def strings(self, path: str) -> tuple[str, ...]:
+        value = self._get(path)
+        if value is _MISSING or value is None:
+            return ()
+        if not isinstance(value, list):
+            self._wrong(path, value, "a list of strings")
+            return ()
+        good = tuple(item for item in value if isinstance(item, str))
+        if len(good) != len(value):
+            self.tolerated.append(f"{path} has {len(value) - len(good)} item(s) that are not strings: skipped")
+        return good
+
+    def raw(self, path: str) -> Any:
+        """The value as sent (None when missing), for callers that check it themselves."""
+        value = self._get(path)
+        return None if value is _MISSING else value
