@@ -25,6 +25,7 @@ from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
 from watchdog.adapters.interface import EndpointGone, HubError, Listing
 from watchdog.adapters.listing import list_pages
+from watchdog.core.lenient import section
 from watchdog.core.measure import Signals, read_replicas, read_request_counter
 from watchdog.core.prices import PriceList, read_price_list
 
@@ -195,8 +196,7 @@ class EndpointsHub:
     def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals:
         """Replica start and request counter for a billable endpoint; a failed signal is a note, not an error."""
         name = raw["name"]
-        compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
-        price = prices.get(str(compute.get("id")))
+        price = prices.get(str(section(raw, "compute").get("id")))
         notes: list[str] = []
         tolerated: list[str] = []
         started: datetime | None = None

@@ -193,8 +193,8 @@ def resolve_endpoint(ctx: Context, policy: Policy | None, hub: Hub, name: str) -
             found.append((namespace, hub.get_raw(namespace, name)))
         except EndpointGone:
             continue
-        except HubError as error:
-            errors.append(error)
+        except HubError as failure:
+            errors.append(failure)
     if not found:
         # Only a clean "not found" everywhere means it does not exist; otherwise we could not tell.
         down = [e for e in errors if e.unreachable]

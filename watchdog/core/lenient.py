@@ -9,9 +9,15 @@ one level deeper or shallower than expected, reads as absent *and* leaves a note
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Mapping
 
 _MISSING = object()
+
+
+def section(value: Any, key: str) -> Mapping[str, Any]:
+    """`value[key]` when both are JSON objects, else an empty mapping (never raises)."""
+    found = value.get(key) if isinstance(value, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
 
 
 def kind(value: Any) -> str:

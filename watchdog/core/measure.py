@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from watchdog.core.idle import counter_evidence
-from watchdog.core.lenient import Reader, kind, preview
+from watchdog.core.lenient import Reader, kind, preview, section
 from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, EndpointState, IdleSource, UptimeSource
 from watchdog.core.timestamps import format_timestamp, has_offset, parse_timestamp
 
@@ -309,7 +309,7 @@ def _last_activity(
     notes.extend(counter_notes)
     if counter_memory is not None:
         new_memory["counter"] = counter_memory
-    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+    status = section(raw, "status")
     evidence: list[tuple[datetime, IdleSource, str]] = []
     last_used = parse_timestamp(status.get("lastUsedAt"))
     if last_used is not None:

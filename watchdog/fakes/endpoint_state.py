@@ -338,10 +338,9 @@ class LiveEndpoint:
             return [{"name": rid, "live": True, "updating": self.state == "updating", "stage": stage,
                      "startedAt": started} for rid in self.replica_ids()]
         if self.state == "failed" and len(self.history) > 1:
-            stopped = self.history[-1][0]
-            started = self.history[-2][0]
+            stopped_at, started_at = self.history[-1][0], self.history[-2][0]
             return [{"name": rid, "live": False, "updating": False, "stage": "failed",
-                     "startedAt": iso_z(started), "stoppedAt": iso_z(stopped), "exitCode": 1}
+                     "startedAt": iso_z(started_at), "stoppedAt": iso_z(stopped_at), "exitCode": 1}
                     for rid in self.replica_ids()[:1]]
         return []
 

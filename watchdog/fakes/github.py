@@ -147,9 +147,10 @@ class FakeGitHub(LoopbackServer):
                                        [str(n) for n in payload.get("labels") or []])
             return 201, issue, {}
         if match := re.fullmatch(r"/issues/(\d+)", rest):
-            issue = self.issues.get(int(match.group(1)))
-            if issue is None:
+            found = self.issues.get(int(match.group(1)))
+            if found is None:
                 return 404, {"message": "Not Found"}, {}
+            issue = found
             if method == "GET":
                 return 200, dict(issue), {}
             if method == "PATCH" and isinstance(payload, dict):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from watchdog.adapters.environment import Settings, process_environment
+from watchdog.core.lenient import section
 from watchdog.adapters.interface import EndpointGone, HubError
 
 # Still on its way up: keep polling. Anything else that is not `running` ends the wait as a failure.
@@ -31,7 +32,7 @@ class EndpointStatus:
 
 
 def status_from_raw(raw: Mapping[str, Any]) -> EndpointStatus:
-    status = raw.get("status") if isinstance(raw, Mapping) and isinstance(raw.get("status"), Mapping) else {}
+    status = section(raw, "status")
     state, url, message = status.get("state"), status.get("url"), status.get("message")
     return EndpointStatus(state if isinstance(state, str) and state else "unknown",
                           url if isinstance(url, str) and url else None,

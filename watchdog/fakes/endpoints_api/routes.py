@@ -58,6 +58,7 @@ class Routes:
     faults: FaultBook
     shapes: ShapeBook
     page_size: int | None
+    update_delay: int
     user: str
 
     def _endpoint(self, namespace: str, name: str) -> LiveEndpoint:
