@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
+from tests.paths import GOLDEN
 from watchdog.core.rules import Check
 from watchdog.core.model import (
     Action,
@@ -125,7 +125,7 @@ def sample_report(*, dry_run: bool = False) -> Report:
     )
 
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN_DIR = GOLDEN
 UPDATE_ENV = "WATCHDOG_UPDATE_GOLDEN"
 
 

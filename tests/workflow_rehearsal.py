@@ -51,9 +51,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from tests.paths import REPO as REPO_ROOT
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 

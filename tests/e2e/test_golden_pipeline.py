@@ -9,10 +9,10 @@ change, `WATCHDOG_UPDATE_GOLDEN=1 pytest tests/test_golden_pipeline.py` rewrites
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from tests.alerts_support import check_golden
+from tests.paths import GOLDEN
 from watchdog.core.evaluate import evaluate_all
 from watchdog.adapters.interface import EndpointGone, HubError
 from watchdog.core.measure import Signals, measure
@@ -25,7 +25,7 @@ from watchdog.core.render.json_report import report_to_dict
 from watchdog.core.outcomes import planned_outcomes
 from watchdog.operations.sweep import act
 
-HERE = Path(__file__).parent / "golden" / "pipeline"
+HERE = GOLDEN / "pipeline"
 INPUTS = json.loads((HERE / "inputs.json").read_text())
 POLICY = parse_policy((HERE / "policies.yaml").read_text(), "policies.yaml")
 

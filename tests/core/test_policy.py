@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
+from tests.paths import REPO
 from watchdog.core.model import EndpointSnapshot
 from watchdog.adapters.policy_file import load_policy
 from watchdog.core.policy import (
@@ -20,7 +20,6 @@ from watchdog.core.policy import (
 )
 from watchdog.core.policy.model import DEFAULT_MAX_ACTIONS
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_policy_validates_and_shows_every_feature():

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import POLICY_CORPUS
 from watchdog.adapters.policy_file import load_policy
 from watchdog.core.policy import PolicyError, format_issue
 
-CORPUS = Path(__file__).parent / "policies" / "invalid"
+CORPUS = POLICY_CORPUS
 FILES = sorted(CORPUS.glob("*.yaml"))
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.paths import REPO
 from watchdog.cli import EXIT_OK, EXIT_USAGE, UsageError, build_parser, main, parse_now
 
 VALID = "version: 1\ndefaults:\n  max_uptime: 8h\n"
@@ -71,7 +72,7 @@ def test_help_and_validate_never_import_the_network_stack(argv):
         "assert not loaded, loaded\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=__import__("pathlib").Path(__file__).resolve().parents[1])
+                          cwd=REPO)
     assert proc.returncode == 0, proc.stderr
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import tomllib
 from importlib.metadata import metadata
-from pathlib import Path
+from tests.paths import REPO
 
-PYPROJECT = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 
 
 def test_license_is_an_spdx_expression_with_a_backend_that_understands_it() -> None:

@@ -23,7 +23,7 @@ from tests.shape_service import (
     service_env,
     whoami,
 )
-from tests.test_shape_fuzz import POLICY, check_controls, expected_exit, run, said, world
+from tests.e2e.test_shape_fuzz import POLICY, check_controls, expected_exit, run, said, world
 
 BROKEN_OPS = ("removed", "null", "wrong-type", "deeper", "shallower")
 

@@ -17,7 +17,7 @@ from watchdog.core.events import (
     with_channel,
 )
 from watchdog.core.rules import Check
-from watchdog.core.model import Action, Decision, Finding, NamespaceResult, Notice, NoticeKind, Outcome
+from watchdog.core.model import Decision, Finding, NamespaceResult, Notice, NoticeKind, Outcome
 
 
 def kinds(events) -> list[str]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
+from tests.paths import REPO
 from watchdog.demo import bundled
 from watchdog.fakes.fleet import load_fleet
 from watchdog.adapters.policy_file import load_policy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 
 def test_demo_fleet_is_varied_enough_to_tell_the_story():

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.inprocess import env_for, run_watchdog
 from watchdog.fakes.clock import FakeClock, iso_z

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from tests import workflow_rehearsal as wr
+from tests.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 ACTION_FILES = [REPO / "action.yml", REPO / ".github/workflows/reusable-watchdog.yml",
                 REPO / ".github/workflows/reusable-policies.yml",
                 REPO / "examples/caller/.github/workflows/watchdog.yml",

@@ -23,9 +23,9 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.paths import REPO
 from watchdog.cli import build_parser
 
-REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
 EXAMPLES = REPO / "examples" / "caller" / ".github" / "workflows"
 ACTION = REPO / "action.yml"

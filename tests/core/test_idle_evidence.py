@@ -8,11 +8,11 @@ says there was no request since t0 (idle at least now - t0).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from tests.inprocess import env_for, run_watchdog
+from tests.paths import PACKAGE
 from watchdog.core.measure import Signals, measure
 from watchdog.core.model import IdleSource
 from watchdog.core.timestamps import format_timestamp
@@ -20,7 +20,7 @@ from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 from watchdog.fakes.fleet import demo_fleet_path
 
-DEMO_POLICY = Path(__file__).resolve().parent.parent / "watchdog" / "demo" / "policies.yaml"
+DEMO_POLICY = PACKAGE / "demo" / "policies.yaml"
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 
 

@@ -7,11 +7,12 @@ also run against a deliberately bad snippet, so it is known to be able to fail.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
+from tests.paths import PACKAGE
 
-PACKAGE = Path(__file__).resolve().parents[1] / "watchdog"
 CORE = PACKAGE / "core"
 MAX_MODULE_LINES = 400
 
@@ -37,6 +38,13 @@ LAYER_RULES = {
 
 def _modules(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+@functools.cache
+def _string_constants(path: Path) -> frozenset[str]:
+    """Every string literal in a module (parsed once for all the rule keys)."""
+    return frozenset(n.value for n in ast.walk(ast.parse(path.read_text()))
+                     if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
 def _module_name(path: Path) -> str:
@@ -160,9 +168,7 @@ def test_every_rule_key_is_spelled_in_its_own_module_only() -> None:
         for path in _modules(PACKAGE):
             if path == REPORT_MODULE and setting.key in REPORT_FIELDS:
                 continue
-            tree = ast.parse(path.read_text())
-            if any(isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value == setting.key
-                   for n in ast.walk(tree)):
+            if setting.key in _string_constants(path):
                 spelled.append(path)
         assert spelled == [home], f"{setting.key!r} is spelled in {[str(p.relative_to(PACKAGE)) for p in spelled]}"
 

@@ -1,0 +1,1 @@
+"""Tests of the edges against loopback fakes and transports."""

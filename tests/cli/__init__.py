@@ -1,0 +1,1 @@
+"""Tests of the command line: parsing, exit codes, commands in-process."""

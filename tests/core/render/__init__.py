@@ -1,0 +1,1 @@
+"""Tests of the renderers: exact text, goldens, escaping properties."""

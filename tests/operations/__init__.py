@@ -1,0 +1,1 @@
+"""Tests of the use cases: the sweep, alert delivery, endpoint sessions."""

@@ -1,0 +1,1 @@
+"""Tests of the repository itself: architecture rules, packaging, workflows, the action rehearsal, benchmarks."""
