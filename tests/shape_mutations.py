@@ -101,8 +101,11 @@ def apply(payload: Any, mutation: Mutation) -> Any:
             del parent[key]
             for child, inner in value.items():
                 parent.setdefault(child, inner)
-        else:
-            parent[key] = (value[0] if value else None) if isinstance(value, list) else next(iter(value.values()), None)
-    elif mutation.op == "extra":
+        elif isinstance(value, list):
+            parent[key] = value[0] if value else None
+        elif isinstance(value, dict):
+            parent[key] = next(iter(value.values()), None)
+        # A scalar or null has no level to remove (an earlier mutation may have nulled it): left as it is.
+    elif mutation.op == "extra" and isinstance(value, dict):
         value["zz_unknown_field"] = copy.deepcopy(EXTRA)
     return data
