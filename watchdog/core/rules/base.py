@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
-from watchdog.core.durations import format_duration
+from watchdog.core.durations import format_comparison, format_duration, format_time_left
 from watchdog.core.model import Action, ConfigFix, EndpointSnapshot, Finding, Notice
 
 if TYPE_CHECKING:
@@ -117,6 +117,27 @@ class LimitCheck(RuleSetting):
                 fix: ConfigFix | None = None) -> Finding:
         """A Finding of this check; configuration limits say with `fix` which settings would satisfy them."""
         return Finding(self.check_id, limit, observed, reason, action, fix)
+
+
+class DurationLimit(DurationSetting, LimitCheck):
+    """A limit on a measured duration (uptime, idle time): over it is a violation, near it a warning."""
+
+    def limit_text(self, settings: Effective) -> str:
+        """The limit as the policy writes it (`40h`), else formatted."""
+        return settings.written.get(self.key) or format_duration(settings[self.key])
+
+    def judge(self, settings: Effective, seconds: int, verb: str, over: Callable[[str], tuple[Action, str]]) -> CheckResult:
+        """`seconds` against the limit: `verb` names the measure in reasons (`running`, `idle`); `over(body)` gives
+        the action and full reason of a violation from its body (`running 9h > max_uptime 8h`)."""
+        limit_seconds: int = settings[self.key]
+        observed, limit = format_comparison(seconds, limit_seconds, settings.written.get(self.key))
+        if seconds > limit_seconds:
+            action, reason = over(f"{verb} {observed} > {self.key} {limit}")
+            return CheckResult(violations=(self.finding(limit, observed, reason, action),))
+        left = limit_seconds - seconds
+        warning = self.finding(limit, observed, f"{verb} {observed}, {self.key} {limit} reached "
+                                                f"{format_time_left(left)} {settings.where}")
+        return CheckResult(nearest=((left, f"{self.key} {limit}"),), warnings=warn_if_close(settings, left, warning))
 
 
 def warn_if_close(settings: Effective, left: float, finding: Finding) -> tuple[Finding, ...]:
