@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from watchdog.cli import Runtime, main
 
@@ -94,7 +94,8 @@ def cli_env(api_base: str, extra: Mapping[str, str] | None = None) -> dict[str, 
     return env
 
 
-def run_cli(args: list[str], env: Mapping[str, str], cwd: Path) -> CliResult:
+def run_cli(args: Sequence[str], env: Mapping[str, str], cwd: Path | None = None,
+            runtime: Runtime | None = None) -> CliResult:
     """`watchdog ARGS` in this process, exactly as `main()` runs it, with its own environment and working folder.
 
     Nothing is shared with the test process but the interpreter: the environment is the `env` mapping (the CLI
@@ -104,8 +105,9 @@ def run_cli(args: list[str], env: Mapping[str, str], cwd: Path) -> CliResult:
     """
     out, err = io.StringIO(), io.StringIO()
     sleeps: list[float] = []
-    runtime = Runtime(sleep=sleeps.append)
-    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    runtime = runtime or Runtime(sleep=sleeps.append)
+    folder = contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext()
+    with folder, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(args), env=dict(env), stdout=out, stderr=err, runtime=runtime)
     return CliResult(code, out.getvalue(), err.getvalue(), tuple(sleeps))
 

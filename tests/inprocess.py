@@ -6,13 +6,13 @@ No subprocess, no real sleep: a scenario of several nights runs in a fraction of
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from watchdog.cli import Runtime, main
+from tests.e2e_support import run_cli
+from watchdog.cli import Runtime
 
 SENTINEL_TOKEN = "hf_SENTINEL_inprocess_5e6f7a"
 
@@ -81,10 +81,9 @@ def run_watchdog(args: Sequence[str], env: Mapping[str, str], *, report: Path | 
         if report.exists():
             report.unlink()
         argv += ["--report", str(report)]
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, env=env, stdout=out, stderr=err, runtime=runtime or Runtime(sleep=lambda seconds: None))
+    result = run_cli(argv, env, runtime=runtime or Runtime(sleep=lambda seconds: None))
+    code, stdout, stderr = result.code, result.stdout, result.stderr
     data = json.loads(report.read_text()) if report is not None and report.exists() else None
-    stdout, stderr = out.getvalue(), err.getvalue()
     assert SENTINEL_TOKEN not in stdout + stderr, "the token leaked"
     assert "Traceback" not in stdout + stderr, stderr
     return Run(code, stdout, stderr, data)
