@@ -20,8 +20,8 @@ from tests import workflow_rehearsal as wr
 REPO = Path(__file__).resolve().parents[1]
 ACTION_FILES = [REPO / "action.yml", REPO / ".github/workflows/reusable-watchdog.yml",
                 REPO / ".github/workflows/reusable-policies.yml",
-                REPO / "examples/caller/.github/workflows/watchdog.yml",
-                REPO / "examples/caller/.github/workflows/policies.yml"]
+                REPO / "watchdog/templates/workflows/watchdog.yml",
+                REPO / "watchdog/templates/workflows/policies.yml"]
 
 
 @pytest.fixture(scope="module")
