@@ -143,6 +143,12 @@ class EndpointsHub:
         info = self._call("whoami", lambda: self._api.whoami(token=self.settings.token))
         return str(info["name"])
 
+    def whoami_namespaces(self) -> list[str]:
+        """The token owner's name, then its organizations': what `watchdog init` offers to watch."""
+        info = self._call("whoami", lambda: self._api.whoami(token=self.settings.token))
+        orgs = [org.get("name") for org in info.get("orgs") or [] if isinstance(org, Mapping)]
+        return [str(info["name"]), *(str(name) for name in orgs if name)]
+
     def list_raw(self, namespace: str) -> list[Any]:
         """Every endpoint payload of one namespace, following `nextCursor`.
 
