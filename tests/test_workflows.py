@@ -472,11 +472,12 @@ def test_this_repositorys_callers_are_the_same_but_call_the_local_reusable_workf
     assert local != example
 
 
-def test_the_readme_explains_the_placeholder_once_and_the_init_sentence_waits_for_the_lead():
+def test_the_readme_explains_the_placeholder_once_and_offers_watchdog_init():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert "**`OWNER/hf-endpoint-watchdog`** stands for" in text
     assert "URL-of-this-repo" not in text
-    assert re.search(r"<!-- init: pending --> `watchdog init` writes", text)
+    assert "init: pending" not in text  # `watchdog init` exists (tests/test_init.py)
+    assert re.search(r"ready to copy\. `watchdog init` writes `policies.yaml` and both workflows for you", text)
     assert "Copy `policies.yaml`, `requirements/`" not in text  # the dead copy instructions are gone
 
 

@@ -94,6 +94,11 @@ COMMAND_SPECS: dict[str, CommandSpec] = {
         "watchdog report --since 30d --format csv > ledger.csv",
     )),
     "demo": CommandSpec(("policies", "format", "now"), ("text", "json", "markdown"), ("watchdog demo",)),
+    "init": CommandSpec(("namespace", "now", *_API[1:]), (), (
+        "watchdog init",
+        "watchdog init ../ml-ops --namespace acme-ml --force",
+    ), (("policies", "init writes DIR/policies.yaml, the file the workflows read"),
+        ("state", "init reads and writes no state"), ("report", "init writes no report"))),
 }
 ALL_FORMATS = ("text", "json", "markdown", "csv")
 
@@ -205,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token)")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")
+
+    p = command("init", "write policies.yaml and the two caller workflows into a repository; with HF_TOKEN, a "
+                "starter policy from your fleet")
+    p.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the repository's folder (default: the current one)")
+    p.add_argument("--force", action="store_true", help="overwrite files that exist (without it, nothing is written)")
 
     # Added after each command's own options, so listed below them, and only the ones that command uses.
     for p, spec in commands:
