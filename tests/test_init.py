@@ -209,8 +209,11 @@ def test_odd_namespace_names_are_quoted_and_an_empty_fleet_still_validates():
     assert 'namespaces: ["yes", "123", ok-org]' in starter.text
     assert parse_policy(starter.text, "p.yaml").namespaces == ("yes", "123", "ok-org")
     assert "none billing." in starter.text
-    nothing = starter_policy([NamespaceResult("acme", False, "HTTP 401")], [], NOW)
+    # API text stays inside its comment: a message with a newline cannot write a key into the file.
+    nothing = starter_policy([NamespaceResult("acme", False, "HTTP 401\nmax_actions_per_run: 1000")], [], NOW)
     assert parse_policy(nothing.text, "p.yaml").namespaces == () and "# namespaces: []" in nothing.text
+    assert parse_policy(nothing.text, "p.yaml").max_actions_per_run == 10
+    assert "(HTTP 401 max_actions_per_run: 1000)." in nothing.text
 
 
 def test_the_readme_quotes_what_init_prints_in_an_empty_folder(tmp_path):

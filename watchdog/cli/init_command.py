@@ -30,6 +30,7 @@ def _starter(ctx: Context) -> tuple[str | None, list[str], bool]:
         if ctx.settings.hf_token:
             raise  # a token, but the flags are wrong: say so rather than fall back quietly
         return None, ["the commented template: HF_TOKEN is not set, so there was no fleet to start from"], False
+    from watchdog.core.model import Decision
     from watchdog.core.starter import starter_policy
     from watchdog.operations.sweep import collect
 
@@ -52,8 +53,6 @@ def _starter(ctx: Context) -> tuple[str | None, list[str], bool]:
              f"({len(fleet.snapshots)} endpoint(s), {len(billing)} billing ${burn:,.2f}/h now)"]
     if starter.protected:
         lines.append(f"protected as production: {', '.join(starter.protected)}")
-    from watchdog.core.model import Decision
-
     for decision, verb in ((Decision.PAUSE, "would pause"), (Decision.SCALE_TO_ZERO, "would scale to zero"),
                            (Decision.NOTIFY, "would notify about")):
         hits = starter.deciding(decision)

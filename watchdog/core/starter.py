@@ -19,6 +19,7 @@ from watchdog.core.durations import format_duration
 from watchdog.core.evaluate import evaluate_all
 from watchdog.core.model import Decision, EndpointSnapshot, Evaluation, NamespaceResult
 from watchdog.core.policy import parse_policy
+from watchdog.core.render.escape import one_line
 from watchdog.core.rules.general import ActionSetting, WarnBefore
 from watchdog.core.rules.max_idle import MaxIdle, OnUnknownIdleSetting
 from watchdog.core.rules.max_uptime import MaxUptime
@@ -102,7 +103,9 @@ def _spender_lines(evaluations: Sequence[Evaluation], now: datetime) -> list[str
     for ev, rate in zip(ranked, rates):
         uptime = ev.endpoint.uptime_seconds(now)
         running = f"running {format_duration(uptime)}" if uptime is not None else "running since unknown"
-        lines.append(f"#   {ev.endpoint.key:<{width}}  {rate:>{rate_width}}  {running:<16}  {_today(ev)}")
+        # API text (names, messages in reasons) stays on its comment line: a newline would write YAML.
+        lines.append(f"#   {one_line(ev.endpoint.key):<{width}}  {rate:>{rate_width}}  {running:<16}  "
+                     f"{one_line(_today(ev))}")
     return lines
 
 
@@ -111,7 +114,7 @@ def _render(namespaces: Sequence[NamespaceResult], user: str | None, globs: dict
     watched = [ns for ns in namespaces if ns.ok]
     skipped = [ns for ns in namespaces if not ns.ok]
     stamp = now.strftime("%Y-%m-%d %H:%M UTC")
-    who = f" (it belongs to {user})" if user else ""
+    who = f" (it belongs to {one_line(user)})" if user else ""
     out = [
         "# Policies for hf-endpoint-watchdog: which Inference Endpoints may run, for how long, and what happens when",
         f"# they break a limit. Proposed by `watchdog init` on {stamp} from the endpoints this token sees,",
@@ -128,7 +131,7 @@ def _render(namespaces: Sequence[NamespaceResult], user: str | None, globs: dict
         "# namespaces: []   none could be listed (below): without this key the token owner's namespace is watched",
     ]
     for ns in skipped:
-        out += [f"# Not watched: {ns.name}, which could not be listed ({ns.error}).",
+        out += [f"# Not watched: {one_line(ns.name)}, which could not be listed ({one_line(ns.error)}).",
                 "# Give the token access there, then add it above."]
     out += [
         "",
@@ -157,7 +160,7 @@ def _render(namespaces: Sequence[NamespaceResult], user: str | None, globs: dict
         "  # Names that look like production: never paused or scaled by the watchdog, still in every report.",
     ]
     for glob, keys in globs.items():
-        today = f"  # today: {', '.join(keys)}" if keys else ""
+        today = f"  # today: {one_line(', '.join(keys))}" if keys else ""
         out += [f"  - match: {json.dumps(glob)}{today}", "    protected: true"]
     out += [
         "",
