@@ -162,6 +162,7 @@ def test_only_the_hub_adapter_imports_huggingface_hub() -> None:
 def test_every_rule_key_is_spelled_in_its_own_module_only() -> None:
     from watchdog.core.rules import REGISTRY
 
+    # Each module parsed once: its string constants, then every key looked up in them.
     for setting in REGISTRY.settings:
         home = Path(__import__(type(setting).__module__, fromlist=["x"]).__file__ or "").resolve()
         spelled = []

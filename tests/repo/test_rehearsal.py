@@ -20,8 +20,8 @@ from tests.paths import REPO
 
 ACTION_FILES = [REPO / "action.yml", REPO / ".github/workflows/reusable-watchdog.yml",
                 REPO / ".github/workflows/reusable-policies.yml",
-                REPO / "examples/caller/.github/workflows/watchdog.yml",
-                REPO / "examples/caller/.github/workflows/policies.yml"]
+                REPO / "watchdog/templates/workflows/watchdog.yml",
+                REPO / "watchdog/templates/workflows/policies.yml"]
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +94,26 @@ def test_the_installed_watchdog_lives_in_its_own_venv_and_the_job_environment_is
             assert job.environment_changes == []  # setup-python with update-environment: false added nothing
     later = [step_log(run.job("watchdog"), "Install the watchdog") for run in (s.run, s.pause_all_wrong)]
     assert all("reusing" in log.output and "Successfully installed" not in log.output for log in later)
+
+
+@pytest.mark.e2e
+def test_the_installed_package_ships_what_init_writes(session, tmp_path):
+    # The action's venv holds a real, non-editable install built from this checkout: its `watchdog init` must find
+    # the templates as package data (an editable install would read them from the checkout).
+    rehearsal, _ = session
+    (venv,) = (rehearsal.runner.runner_temp / "hf-endpoint-watchdog").glob("venv-*")
+    done = subprocess.run([str(venv / "bin" / "watchdog"), "init", "repo"], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    written = {p.relative_to(tmp_path / "repo").as_posix(): p.read_text() for p in (tmp_path / "repo").rglob("*")
+               if p.is_file()}
+    templates = REPO / "watchdog" / "templates"
+    assert written == {"policies.yaml": (templates / "policies.yaml").read_text(),
+                       ".github/workflows/watchdog.yml": (templates / "workflows/watchdog.yml").read_text(),
+                       ".github/workflows/policies.yml": (templates / "workflows/policies.yml").read_text()}
+    # ...which are the README's blocks the rehearsal's user repository was built from.
+    for name in (".github/workflows/watchdog.yml", ".github/workflows/policies.yml"):
+        assert (rehearsal.runner.user_repo / name).read_text() == written[name]
 
 
 @pytest.mark.e2e

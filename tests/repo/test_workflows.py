@@ -1,7 +1,7 @@
 """The GitHub Actions files are part of the product (users copy the callers, call the rest): check they are right.
 
 Static checks on `action.yml`, the reusable workflows, the callers (this repository's and the ready-to-copy ones in
-`examples/caller/`, which the README shows) and `ci.yml`: schema, least-privilege permissions, SHA pins, no script
+`watchdog/templates/workflows/`, which the README shows and `watchdog init` writes) and `ci.yml`: schema, least-privilege permissions, SHA pins, no script
 injection, secrets only where the watchdog runs, state carried between runs, the exit-code contract, and every
 `watchdog ...` command line accepted by the real CLI parser. Each check is a function returning the problems it
 finds; `test_each_check_catches_a_broken_copy` feeds each one a deliberately broken copy, so none can pass by
@@ -27,13 +27,13 @@ from tests.paths import REPO
 from watchdog.cli import build_parser
 
 WORKFLOWS = REPO / ".github" / "workflows"
-EXAMPLES = REPO / "examples" / "caller" / ".github" / "workflows"
+TEMPLATES = REPO / "watchdog" / "templates" / "workflows"  # what `watchdog init` writes; the README shows them
 ACTION = REPO / "action.yml"
 CALLERS = ("watchdog.yml", "policies.yml")
 REUSABLE = {"watchdog.yml": "reusable-watchdog.yml", "policies.yml": "reusable-policies.yml"}
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
-EXAMPLE_FILES = [EXAMPLES / name for name in CALLERS]
-ALL_WORKFLOWS = WORKFLOW_FILES + EXAMPLE_FILES
+TEMPLATE_FILES = [TEMPLATES / name for name in CALLERS]
+ALL_WORKFLOWS = WORKFLOW_FILES + TEMPLATE_FILES
 PLACEHOLDER = "OWNER/hf-endpoint-watchdog"
 SELF_ACTION = "./.watchdog-action"
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
@@ -190,8 +190,8 @@ def pin_problems(text: str, name: str) -> list[str]:
         if ref in in_jobs:  # a reusable workflow
             if name in CALLERS and ref == f"./.github/workflows/{REUSABLE[name]}":
                 continue  # this repository's own callers: the same commit as the caller
-            example = name.removeprefix("examples/")
-            if name.startswith("examples/") and ref == f"{PLACEHOLDER}/.github/workflows/{REUSABLE.get(example)}@v1":
+            template = name.removeprefix("templates/")
+            if name.startswith("templates/") and ref == f"{PLACEHOLDER}/.github/workflows/{REUSABLE.get(template)}@v1":
                 continue  # the ready-to-copy callers: the documented placeholder and moving tag (README)
             problems.append(f"{name}: reusable workflow {ref} is not the expected one")
             continue
@@ -331,7 +331,12 @@ def schema_problems(schema: str, *paths: Path) -> list[str]:
 def test_the_workflow_files():
     assert {p.name for p in WORKFLOW_FILES} == {"watchdog.yml", "policies.yml", "reusable-watchdog.yml",
                                                 "reusable-policies.yml", "ci.yml"}
-    assert {p.name for p in EXAMPLES.iterdir()} == set(CALLERS)
+    assert {p.name for p in TEMPLATES.iterdir()} == set(CALLERS)
+    # One source of truth: the package's templates (what `watchdog init` writes), no second ready-to-copy folder.
+    from watchdog.templates import CALLER_WORKFLOWS
+
+    assert CALLER_WORKFLOWS == {f".github/workflows/{name}": f"workflows/{name}" for name in CALLERS}
+    assert not (REPO / "examples").exists()
 
 
 def test_every_workflow_matches_the_github_workflow_schema():
@@ -360,7 +365,7 @@ def test_each_job_gets_exactly_its_permissions():
         for job_id, job in load(path)["jobs"].items():
             seen[(path.name, job_id)] = job.get("permissions")
     assert seen == EXPECTED_PERMISSIONS
-    for path in EXAMPLE_FILES:  # the copies a user takes grant the same
+    for path in TEMPLATE_FILES:  # the copies a user takes grant the same
         for job_id, job in load(path)["jobs"].items():
             assert job.get("permissions") == EXPECTED_PERMISSIONS[(path.name, job_id)]
 
@@ -396,7 +401,7 @@ def test_every_job_that_runs_steps_has_a_short_timeout(path: Path):
 @pytest.mark.parametrize("path", ALL_WORKFLOWS + [ACTION], ids=lambda p: p.relative_to(REPO).as_posix())
 def test_every_action_is_pinned_to_a_commit_sha_with_a_version_comment(path: Path):
     name = path.name
-    problems = pin_problems(path.read_text(encoding="utf-8"), name if path.parent != EXAMPLES else f"examples/{name}")
+    problems = pin_problems(path.read_text(encoding="utf-8"), name if path.parent != TEMPLATES else f"templates/{name}")
     assert problems == []
 
 
@@ -454,29 +459,30 @@ def test_the_action_gives_each_secret_only_to_the_step_that_needs_it_and_no_scri
 
 @pytest.mark.parametrize("name", CALLERS)
 def test_the_ready_to_copy_callers_are_short_and_exactly_what_the_readme_shows(name: str):
-    assert caller_problems((EXAMPLES / name).read_text(encoding="utf-8"), name) == []
+    assert caller_problems((TEMPLATES / name).read_text(encoding="utf-8"), name) == []
 
 
 @pytest.mark.parametrize("name", CALLERS)
 def test_this_repositorys_callers_are_the_same_but_call_the_local_reusable_workflows(name: str):
     # The "use this repository as a template" way in: the same caller, the reusable workflow of the same commit.
-    example = (EXAMPLES / name).read_text(encoding="utf-8")
+    example = (TEMPLATES / name).read_text(encoding="utf-8")
     local = (WORKFLOWS / name).read_text(encoding="utf-8")
     assert local == example.replace(f"uses: {PLACEHOLDER}/.github/workflows/{REUSABLE[name]}@v1",
                                     f"uses: ./.github/workflows/{REUSABLE[name]}")
     assert local != example
 
 
-def test_the_readme_explains_the_placeholder_once_and_the_init_sentence_waits_for_the_lead():
+def test_the_readme_explains_the_placeholder_once_and_offers_watchdog_init():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert "**`OWNER/hf-endpoint-watchdog`** stands for" in text
     assert "URL-of-this-repo" not in text
-    assert re.search(r"<!-- init: pending --> `watchdog init` writes", text)
+    assert "init: pending" not in text  # `watchdog init` exists (tests/test_init.py)
+    assert re.search(r"ready to copy\. `watchdog init` writes `policies.yaml` and both workflows for you", text)
     assert "Copy `policies.yaml`, `requirements/`" not in text  # the dead copy instructions are gone
 
 
 def test_nightly_runs_at_an_odd_minute_and_the_policy_expects_it():
-    schedule = triggers(load(EXAMPLES / "watchdog.yml"))["schedule"]
+    schedule = triggers(load(TEMPLATES / "watchdog.yml"))["schedule"]
     assert len(schedule) == 1
     minute, hour, *rest = schedule[0]["cron"].split()
     assert minute.isdigit() and int(minute) % 2 == 1, "odd minute: GitHub drops and delays top-of-hour runs"
@@ -488,7 +494,7 @@ def test_nightly_runs_at_an_odd_minute_and_the_policy_expects_it():
 
 
 def test_nightly_dispatch_inputs_and_what_the_caller_passes():
-    wf = load(EXAMPLES / "watchdog.yml")
+    wf = load(TEMPLATES / "watchdog.yml")
     assert set(triggers(wf)) == {"schedule", "workflow_dispatch"}
     inputs = triggers(wf)["workflow_dispatch"]["inputs"]
     assert set(inputs) == {"mode", "confirm", "include_protected"}
@@ -503,7 +509,7 @@ def test_nightly_dispatch_inputs_and_what_the_caller_passes():
 
 
 def test_nightly_runs_never_overlap_nor_cancel_each_other_and_cannot_deadlock():
-    caller = load(EXAMPLES / "watchdog.yml")["concurrency"]
+    caller = load(TEMPLATES / "watchdog.yml")["concurrency"]
     called = load(WORKFLOWS / "reusable-watchdog.yml")["jobs"]["watchdog"]["concurrency"]
     assert caller["cancel-in-progress"] is False and called["cancel-in-progress"] is False
     # One group for cron and dispatch: nothing run- or event-specific in either name.
@@ -514,7 +520,7 @@ def test_nightly_runs_never_overlap_nor_cancel_each_other_and_cannot_deadlock():
 
 
 def test_policy_caller_runs_on_policy_pull_requests_only_and_cancels_superseded_runs():
-    wf = load(EXAMPLES / "policies.yml")
+    wf = load(TEMPLATES / "policies.yml")
     assert set(triggers(wf)) == {"pull_request"}
     assert triggers(wf)["pull_request"]["paths"] == ["policies.yaml"]
     assert wf["concurrency"]["cancel-in-progress"] is True
@@ -714,7 +720,7 @@ BROKEN_COPIES: list[tuple[str, Callable[[], list[str]]]] = [
     ("one commit with two versions", lambda: pin_problems(_mutated(
         WORKFLOWS / "reusable-policies.yml", "# v7.0.1\n", "# v7.0.2\n"), "reusable-policies.yml")),
     ("a caller calling another workflow", lambda: pin_problems(_mutated(
-        EXAMPLES / "watchdog.yml", "reusable-watchdog.yml@v1", "reusable-policies.yml@v1"), "examples/watchdog.yml")),
+        TEMPLATES / "watchdog.yml", "reusable-watchdog.yml@v1", "reusable-policies.yml@v1"), "templates/watchdog.yml")),
     ("the action from the caller's workspace", lambda: self_checkout_problems(parse(_mutated(
         WORKFLOWS / "reusable-watchdog.yml", "ref: ${{ job.workflow_sha }}", "ref: ${{ github.sha }}")),
         "reusable-watchdog.yml")),
@@ -730,16 +736,16 @@ BROKEN_COPIES: list[tuple[str, Callable[[], list[str]]]] = [
     ("the Slack URL given to check", lambda: action_secret_problems(parse(_mutated(
         ACTION, "${{ inputs.mode != 'check' && inputs.slack-webhook-url || '' }}", "${{ inputs.slack-webhook-url }}")))),
     ("secrets: inherit in a caller", lambda: workflow_secret_problems(parse(_mutated(
-        EXAMPLES / "policies.yml", "    secrets:\n      HF_TOKEN: ${{ secrets.HF_TOKEN }}", "    secrets: inherit")),
+        TEMPLATES / "policies.yml", "    secrets:\n      HF_TOKEN: ${{ secrets.HF_TOKEN }}", "    secrets: inherit")),
         "policies.yml")),
     ("a secret in a step that does not need it", lambda: workflow_secret_problems(parse(_mutated(
         WORKFLOWS / "reusable-policies.yml", "          BASE_REF: ${{ github.base_ref }}",
         "          BASE_REF: ${{ github.base_ref }}\n          HF_TOKEN: ${{ secrets.HF_TOKEN }}")),
         "reusable-policies.yml")),
     ("a caller over 30 lines", lambda: caller_problems(
-        (EXAMPLES / "watchdog.yml").read_text(encoding="utf-8") + "#\n" * 8, "watchdog.yml")),
+        (TEMPLATES / "watchdog.yml").read_text(encoding="utf-8") + "#\n" * 8, "watchdog.yml")),
     ("a caller that differs from the README", lambda: caller_problems(_mutated(
-        EXAMPLES / "policies.yml", "cancel-in-progress: true", "cancel-in-progress: false"), "policies.yml")),
+        TEMPLATES / "policies.yml", "cancel-in-progress: true", "cancel-in-progress: false"), "policies.yml")),
 ]
 
 

@@ -152,8 +152,8 @@ class EndpointsHub:
 
     # -- reading --------------------------------------------------------------------------------------------
 
-    def whoami(self) -> str:
-        """The token owner's name: the default namespace when neither flags nor policy name one."""
+    def _whoami(self) -> tuple[str, Mapping[str, Any]]:
+        """(the token owner's name, whoami's whole answer), read leniently."""
         hub = (self.settings.hub_url or constants.ENDPOINT).rstrip("/")
 
         def ask() -> Any:
@@ -166,7 +166,18 @@ class EndpointsHub:
         if not isinstance(name, str) or not name.strip():
             shape = "keys " + ", ".join(sorted(map(str, info))) if isinstance(info, Mapping) else type(info).__name__
             raise HubError(f"whoami: the answer has no usable name ({shape})")
-        return name.strip()
+        return name.strip(), info
+
+    def whoami(self) -> str:
+        """The token owner's name: the default namespace when neither flags nor policy name one."""
+        return self._whoami()[0]
+
+    def whoami_namespaces(self) -> list[str]:
+        """The token owner's name, then its organizations': what `watchdog init` offers to watch."""
+        name, info = self._whoami()
+        orgs = info.get("orgs")
+        names = [org.get("name") for org in (orgs if isinstance(orgs, list) else []) if isinstance(org, Mapping)]
+        return [name, *(n.strip() for n in names if isinstance(n, str) and n.strip())]
 
     def list_raw(self, namespace: str) -> Listing:
         """Every endpoint payload of one namespace, following the paging cursors (`adapters/listing.py`).

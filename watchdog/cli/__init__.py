@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "pause-all": "fleet_commands:cmd_fleet",
     "report": "report_command:cmd_report",
     "demo": "demo_command:cmd_demo",
+    "init": "init_command:cmd_init",
 }
 
 

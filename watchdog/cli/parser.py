@@ -93,7 +93,16 @@ COMMAND_SPECS: dict[str, CommandSpec] = {
         "watchdog report",
         "watchdog report --since 30d --format csv > ledger.csv",
     )),
-    "demo": CommandSpec(("policies", "format", "now"), ("text", "json", "markdown"), ("watchdog demo",)),
+    "demo": CommandSpec(("policies", "format", "now"), ("text", "json", "markdown"), (
+        "watchdog demo",
+        "watchdog demo --show-alerts",
+        "watchdog demo --serve --port 8765",
+    )),
+    "init": CommandSpec(("namespace", "now", *_API[1:]), (), (
+        "watchdog init",
+        "watchdog init ../ml-ops --namespace acme-ml --force",
+    ), (("policies", "init writes DIR/policies.yaml, the file the workflows read"),
+        ("state", "init reads and writes no state"), ("report", "init writes no report"))),
 }
 ALL_FORMATS = ("text", "json", "markdown", "csv")
 
@@ -204,8 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start of the period: a duration back from now (30d, 12h) or a date (2026-11-01); "
                    "default: the start of this month (UTC)")
 
-    p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token)")
+    p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token), "
+                "at its own fixed instant unless --now is given")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")
+    p.add_argument("--show-alerts", action="store_true",
+                   help="also print the alerts a run would send: the dashboard issue's body and comment, the Slack payload")
+    p.add_argument("--serve", action="store_true",
+                   help="keep the fake API running (on the real clock) and print the export lines that point every "
+                   "other command at it; Ctrl-C stops it")
+    p.add_argument("--port", type=int, metavar="PORT", help="with --serve: the port on 127.0.0.1 (default: a free one)")
+
+    p = command("init", "write policies.yaml and the two caller workflows into a repository; with HF_TOKEN, a "
+                "starter policy from your fleet")
+    p.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the repository's folder (default: the current one)")
+    p.add_argument("--force", action="store_true", help="overwrite files that exist (without it, nothing is written)")
 
     # Added after each command's own options, so listed below them, and only the ones that command uses.
     for p, spec in commands:

@@ -9,7 +9,7 @@ one level deeper or shallower than expected, reads as absent *and* leaves a note
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Mapping
+from typing import Any
 
 _MISSING = object()
 

@@ -156,8 +156,8 @@ def describe_raw(raw: Mapping[str, Any], namespace: str) -> EndpointSnapshot:
     Every field is read leniently (`core/lenient.py`): a wrong type reads as absent and is listed in `tolerated`.
     """
     read = Reader(raw)
-    for section, fields in _SECTIONS.items():
-        read.obj(section, fields=fields)
+    for path, fields in _SECTIONS.items():
+        read.obj(path, fields=fields)
     name = read.raw("name")
     state = read.raw("status.state")
     last_used = read.raw("status.lastUsedAt")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 from watchdog.adapters.interface import EndpointGone, Hub, HubError, Listing
 from watchdog.core.measure import Signals, measure, validate_raw
