@@ -51,10 +51,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from tests.paths import REPO as REPO_ROOT
 import yaml
 
-REPO = REPO_ROOT
+REPO = Path(__file__).resolve().parents[1]  # not tests.paths: this file also runs as a script
 if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
