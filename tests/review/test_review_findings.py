@@ -323,3 +323,72 @@ def test_action_outputs_match_their_descriptions(tmp_path):
                         if e["state"] in ("pending", "initializing", "updating", "running") and e not in stopped)
     assert int(given["paused"]) == len(stopped), given
     assert float(given["burn-usd-per-hour"]) == pytest.approx(still_billing, abs=0.01), given
+
+
+# --- 14. a namespace that keeps failing makes every night say "the schedule may have been dropped", again and again
+
+
+def test_failing_runs_are_not_reported_as_a_dropped_schedule_every_night(tmp_path):
+    from watchdog.fakes.slack import FakeSlack
+
+    slack = FakeSlack().start()
+    fleet = {"user": "alice", "namespaces": {
+        "alice": {"endpoints": [{"name": "a", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "a/b",
+                                 "running_for": "1h", "last_used_ago": "5m", "requests_per_hour": 100}]},
+        "locked": {"endpoints": []}}}
+    start = datetime(2026, 11, 20, 2, 17, tzinfo=UTC)
+    server = FakeEndpointsAPI.from_dict(fleet, clock=FakeClock(start))
+    server.start()
+    try:
+        policy = _policy(tmp_path, "version: 1\nnamespaces: [alice, locked]\ndefaults: {max_uptime: 30d}\n"
+                                   "endpoints: []\n")
+        env = {**_env(server.base_url, tmp_path), "SLACK_WEBHOOK_URL": slack.url}
+        common = ["--policies", str(policy), "--state", str(tmp_path / "s.json")]
+        outputs = []
+        for night in range(5):  # the cron runs every night; from night 1 on, one namespace answers 403
+            now = start + timedelta(days=night)
+            server.set_time(now)
+            if night == 1:
+                server._deny["locked"] = 403
+            result, _ = _run(["run", *common, "--now", _stamp(now)], env, tmp_path)
+            outputs.append(result.stdout)
+        # It ran every night: nothing suggests a dropped schedule...
+        assert not any("schedule may have been dropped" in out for out in outputs), outputs[-1]
+        # ...and an unchanged condition is not news again every night (spec §7: "not repeated on the next run").
+        assert len(slack.messages) <= 2, [m["text"] for m in slack.messages]
+    finally:
+        server.stop()
+        slack.stop()
+
+
+# --- 15. a pause whose Slack delivery failed is re-sent the next night as if it were tonight's --------------------
+
+
+def test_carried_over_news_is_not_presented_as_tonights(tmp_path):
+    from watchdog.fakes.slack import FakeSlack
+
+    slack = FakeSlack().start()
+    fleet = {"user": "alice", "namespaces": {"alice": {"endpoints": [
+        {"name": "a", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "a/b", "running_for": "30h",
+         "last_used_ago": "5h"},
+        {"name": "b", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "a/b", "running_for": "1h",
+         "last_used_ago": "5m", "requests_per_hour": 10}]}}}
+    server = FakeEndpointsAPI.from_dict(fleet, clock=FakeClock(datetime(2026, 11, 22, 2, 17, tzinfo=UTC)))
+    server.start()
+    try:
+        policy = _policy(tmp_path, "version: 1\nnamespaces: [alice]\ndefaults: {max_uptime: 12h}\nendpoints: []\n")
+        env = {**_env(server.base_url, tmp_path), "SLACK_WEBHOOK_URL": slack.url}
+        common = ["--policies", str(policy), "--state", str(tmp_path / "s.json")]
+        slack.script(500, "internal_error")  # night 1: a is paused, Slack is down
+        _run(["run", *common, "--now", "2026-11-22T02:17:00Z"], env, tmp_path)
+        server.set_time(datetime(2026, 11, 23, 2, 17, tzinfo=UTC))
+        _, report = _run(["run", *common, "--now", "2026-11-23T02:17:00Z"], env, tmp_path)  # night 2: b is paused
+        assert report["summary"]["saved_usd_per_hour"] == 1.0
+        text = json.dumps(slack.messages[-1])
+        header = slack.messages[-1]["blocks"][0]["text"]["text"]
+        # Tonight saved $1.00/h (b). a was paused (and its $1.00/h saved) last night: say so, or leave it out of
+        # tonight's "$/h saved".
+        assert "$1.00/h saved" in header or "2026-11-22" in text, header
+    finally:
+        server.stop()
+        slack.stop()
