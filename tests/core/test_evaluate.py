@@ -126,12 +126,15 @@ CASES = [
     ("unknown-state", snap("misc", "melting"), NOW, N, 0, "unknown state 'melting'", {"unknown-state"}),
     # --- missing measurements
     ("uptime-unknown", snap("misc", up=None), NOW, K, 0, "within limits", {"uptime-unknown"}),
-    ("idle-unknown-notify", snap("misc", idle=None), NOW, N, 0, "idle time unknown: max_idle 2h cannot be checked",
-     {"idle-unknown"}),
+    ("idle-unknown-notify", snap("misc", up=3, idle=None), NOW, N, 0,
+     "idle time unknown: max_idle 2h cannot be checked", {"idle-unknown"}),
+    # Running 1h: idle cannot exceed it, so max_idle 2h cannot be broken yet, whatever on_unknown_idle says.
+    ("idle-unknown-capped-by-uptime", snap("misc", idle=None), NOW, K, 0, "within limits", set()),
+    ("idle-unknown-pause-capped-by-uptime", snap("strict-idle-x", idle=None), NOW, K, 13, "within limits", set()),
     ("idle-unknown-but-uptime-breaks", snap("misc", up=9, idle=None), NOW, P, 0, "running 9h > max_uptime 8h",
      {"idle-unknown"}),
     ("idle-unknown-ignore", snap("quiet-x", idle=None), NOW, K, 12, "within limits", set()),
-    ("idle-unknown-pause", snap("strict-idle-x", idle=None), NOW, P, 13,
+    ("idle-unknown-pause", snap("strict-idle-x", up=3, idle=None), NOW, P, 13,
      'idle time unknown and on_unknown_idle is pause (rule 13 "strict-idle-*")', set()),
     ("weak-uptime-only-notifies", snap("misc", up=10, source=UptimeSource.UPDATED_AT), NOW, N, 0,
      "running 10h > max_uptime 8h, from status.updatedAt only (defaults)", {"uptime-weak"}),

@@ -39,9 +39,13 @@ class MaxIdle(DurationLimit):
         if settings[self.key] is None:
             return CheckResult()
         idle = snapshot.idle_seconds(now)
-        if idle is None:
-            return self._unknown(snapshot, settings)
         uptime = snapshot.uptime_seconds(now)
+        if idle is None:
+            if uptime is not None and uptime <= settings[self.key]:
+                # Idle time is unknown but cannot exceed the current stretch: the limit cannot be broken yet, so
+                # an unknown signal is no reason to act (on_unknown_idle: pause would pause a just-resumed endpoint).
+                return self.judge(settings, uptime, "idle at most", lambda body: (ActionSetting.of(settings), body))
+            return self._unknown(snapshot, settings)
         if uptime is not None:
             # A request from before the current stretch says nothing about it: idle can't exceed the uptime,
             # or an endpoint resumed a minute ago would be paused for last month's silence.
