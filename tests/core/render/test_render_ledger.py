@@ -132,3 +132,18 @@ def test_a_paused_endpoint_shows_in_the_body_with_what_it_saved_this_month():
     body = dashboard_body(replace(night_report(3), ledger=ledger(history, now)), now=now)
     assert "**$244.80 billed** · **$120.00 saved** (est.) · $192.00 on exceptions" in body
     assert "1 endpoint stopped by the watchdog still stopped ($2.50/h)" in body
+
+
+def test_billable_endpoints_without_a_price_are_named_not_counted_as_zero() -> None:
+    from dataclasses import replace
+
+    from tests.ledger_support import three_nights
+    from watchdog.core.render.ledger import render_text, summary_line, unpriced_text
+
+    history, now = three_nights()
+    result = replace(ledger(history, now), unpriced_most=2, unpriced_runs=3)
+    expected = "not counted: up to 2 billable endpoint(s) had no price (at 3 of 3 run(s)), so what they billed is unknown, not $0"
+    assert unpriced_text(result) == expected
+    assert expected in summary_line(result)
+    assert "  unpriced               2  billable endpoint(s) with no price at 3 run(s)" in render_text(result)
+    assert unpriced_text(ledger(history, now)) is None

@@ -88,6 +88,10 @@ class Ledger:
     # Where the window's figures really start: `since`, or the oldest run kept when `since` falls inside a folded
     # month (a fold counts whole or not at all).
     counted_from: datetime
+    # Billable endpoints without a price leave their cost out of `billed` (unknown, never $0): the most seen at one
+    # run of the window, and at how many of its runs there were any.
+    unpriced_most: int = 0
+    unpriced_runs: int = 0
 
 
 def _money(t: Tally, namespace: str | None = None) -> Money:
@@ -170,6 +174,7 @@ def ledger(history: History, now: datetime, since: datetime | None = None) -> Le
                    key=lambda n: (-window.billed.get(n, 0.0), n))
     top = sorted(((k, v) for k, v in window.spenders.items() if v >= 0.005), key=lambda kv: (-kv[1], kv[0]))
     still = [s for s in history.stretches if s.end is None]
+    in_window = [r for r in runs if since <= r.at <= now]
     return Ledger(
         now=now,
         since=since,
@@ -187,4 +192,6 @@ def ledger(history: History, now: datetime, since: datetime | None = None) -> Le
         stopped_usd_per_hour=sum((s.usd_per_hour for s in still), 0.0),
         allowance_seconds=allowance_seconds(runs[-1].run_every_seconds) if runs else None,
         counted_from=max([since, *(runs[0].at for f in history.months if f.first_run_at < since < runs[0].at)]),
+        unpriced_most=max((r.unpriced for r in in_window), default=0),
+        unpriced_runs=sum(1 for r in in_window if r.unpriced),
     )

@@ -47,13 +47,25 @@ def summary_line(ledger: Ledger) -> str:
     """One line for the text report of a run: `Ledger, November 2026 to date (est.): billed $X, saved $Y, ...`."""
     m = ledger.total
     unknown = f", {_hours_text(m.unknown_hours)} unknown" if m.unknown_hours >= 1 / 60 else ""
+    unpriced = f"; {unpriced_text(ledger)}" if ledger.unpriced_most else ""
     return (f"Ledger, {window_title(ledger)} (est.): billed {money(m.billed)}, saved {money(m.saved)}, "
-            f"exceptions {money(m.exceptions)}{unknown}; {_history_text(ledger)}.")
+            f"exceptions {money(m.exceptions)}{unknown}{unpriced}; {_history_text(ledger)}.")
+
+
+def unpriced_text(ledger: Ledger) -> str | None:
+    """What billed without a price, so `billed` leaves it out (unknown, never $0); None when nothing did."""
+    if not ledger.unpriced_most:
+        return None
+    return (f"not counted: up to {ledger.unpriced_most} billable endpoint(s) had no price (at {ledger.unpriced_runs} "
+            f"of {len(ledger.runs)} run(s)), so what they billed is unknown, not $0")
 
 
 def _notes(ledger: Ledger) -> list[str]:
-    """What the figures leave out: unknown time, and a period that starts inside the folded months."""
+    """What the figures leave out: unknown time, unpriced endpoints, a period that starts inside the folds."""
     notes = []
+    unpriced = unpriced_text(ledger)
+    if unpriced:
+        notes.append(unpriced[0].upper() + unpriced[1:] + ".")
     hours = ledger.total.unknown_hours
     if hours >= 1 / 60:
         allowed = f" ({format_duration(ledger.allowance_seconds)})" if ledger.allowance_seconds else ""
@@ -126,6 +138,9 @@ def render_text(ledger: Ledger) -> str:
     if m.unknown_hours >= 1 / 60:
         lines.append(f"  unknown     {_hours_text(m.unknown_hours):>12}  runs further apart than run_every allows: "
                      "not counted")
+    if ledger.unpriced_most:
+        lines.append(f"  unpriced    {ledger.unpriced_most:>12}  billable endpoint(s) with no price at "
+                     f"{ledger.unpriced_runs} run(s): their cost is not in billed (unknown, not $0)")
     if ledger.counted_from > ledger.since:
         lines.append(f"  counted from {utc_text(ledger.counted_from)}: older runs are kept as monthly totals only")
     if ledger.stopped_now:
@@ -226,6 +241,7 @@ def ledger_to_dict(ledger: Ledger, *, detail: bool = False) -> dict[str, Any]:
         "namespaces": [{"name": ns.name, **_money_dict(ns.money)} for ns in ledger.namespaces],
         "top_spenders": [{"endpoint": s.key, "billed_usd": _usd(s.billed)} for s in ledger.top_spenders],
         "stopped_now": {"endpoints": ledger.stopped_now, "usd_per_hour": _usd(ledger.stopped_usd_per_hour)},
+        "unpriced": {"most_billable_endpoints": ledger.unpriced_most, "runs": ledger.unpriced_runs},
     }
     if detail:
         data["months"] = [{"month": line.month, "runs": line.runs, **_money_dict(line.money)} for line in ledger.months]
