@@ -51,18 +51,22 @@ def emit_report(ctx: Context, report: Report, rendered_alerts: str = "") -> None
 
 
 def stale_run_notice(runs: Mapping[str, Any], now: datetime, run_every_seconds: int) -> str | None:
-    """A scheduled workflow can be dropped or auto-disabled silently; notice when the last success is too old."""
+    """A scheduled workflow can be dropped or auto-disabled silently; notice when the previous run is too old.
+
+    Any real run counts, failed ones too: a run that failed (a namespace it could not list) proves the schedule
+    works, and its failure is reported as such; blaming the schedule would repeat a wrong notice every night.
+    """
     from watchdog.core.durations import format_duration
     from watchdog.core.timestamps import parse_timestamp
 
-    last = parse_timestamp(runs.get("last_success_at"))
+    last = parse_timestamp(runs.get("last_run_at") or runs.get("last_success_at"))
     if last is None:
         return None
     gap = (now - last).total_seconds()
     # Two missed slots plus slack: GitHub delays schedules under load, one late run is not news.
     if gap > 2 * run_every_seconds + 3600:
         return (
-            f"the previous successful run was {format_duration(gap)} ago but runs are expected every "
+            f"the previous run was {format_duration(gap)} ago but runs are expected every "
             f"{format_duration(run_every_seconds)}: the schedule may have been dropped or disabled "
             "(GitHub disables schedules after 60 days without repository activity)"
         )
