@@ -116,8 +116,10 @@ def replay_nights(ctx: Context, main: Callable[..., int], env: dict[str, str], f
                 quiet = io.StringIO()
                 if night == 2:  # an hour before the third night Mert takes his experiment back: its saving stops
                     server.set_time(at - timedelta(hours=1))
-                    main(["resume", "mert-spike6", "--namespace", "acme-ml", *common], env=night_env, stdout=quiet,
-                         stderr=quiet, runtime=ctx.runtime)
+                    # resume takes no --state: each command takes only the global options it uses.
+                    resumed = main(["resume", "mert-spike6", "--namespace", "acme-ml", "--policies", policies],
+                                   env=night_env, stdout=quiet, stderr=quiet, runtime=ctx.runtime)
+                    worst = max(worst, resumed)
                 server.set_time(at)
                 report = Path(tmp) / "report.json"
                 code = main(["run", "--now", stamp, "--report", str(report), *common], env=night_env, stdout=quiet,
