@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from tests.alerts_support import NOW, endpoint_result, kept, make_report
-
-from watchdog.core.events import (
+from watchdog.core.announcements import (
     FORGET_UNOBSERVED_AFTER,
     channel_memory,
-    current_events,
     news,
     normalized_memory,
     remember,
     with_channel,
 )
+from watchdog.core.events import EventKind, current_events
+from watchdog.core.model import (
+    Decision,
+    Finding,
+    NamespaceResult,
+    Notice,
+    NoticeKind,
+    Outcome,
+)
 from watchdog.core.rules import Check
-from watchdog.core.model import Decision, Finding, NamespaceResult, Notice, NoticeKind, Outcome
 
 
 def kinds(events) -> list[str]:
@@ -201,7 +208,7 @@ def test_malformed_memory_reads_as_nothing_remembered() -> None:
 
 
 def test_memory_stays_bounded() -> None:
-    from watchdog.core import events as ev
+    from watchdog.core import announcements as ev
 
     results = [endpoint_result(f"ep-{i:04d}") for i in range(ev.MAX_REMEMBERED + 50)]
     _, memory = deliver({}, make_report(*results))
@@ -211,7 +218,8 @@ def test_memory_stays_bounded() -> None:
 def test_news_a_failed_delivery_missed_is_sent_on_the_next_run_then_forgotten():
     from datetime import datetime, timedelta, timezone
 
-    from watchdog.core.events import Event, news, remember
+    from watchdog.core.announcements import news, remember
+    from watchdog.core.events import Event
     from watchdog.core.model import NamespaceResult, Report
 
     now = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
@@ -225,7 +233,8 @@ def test_news_a_failed_delivery_missed_is_sent_on_the_next_run_then_forgotten():
     # Night 2: the endpoint is paused now, so the pause is no longer a current event; it is still news.
     later = now + timedelta(days=1)
     second = news(memory, [], report)
-    assert second == (pause,)
+    # The same news, marked as carried over from the night it happened (so no channel calls it tonight's).
+    assert second == (replace(pause, kind=EventKind.PAUSED, carried_from="2026-11-23T02:17:00Z"),)
     memory = remember(memory, [], report, delivered=True, now=later)
     # Night 3: said, and forgotten.
     assert news(memory, [], report) == () and memory == {}

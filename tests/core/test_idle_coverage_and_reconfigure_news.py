@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from tests.alerts_support import NOW, endpoint_result, kept, make_report
 
-from watchdog.core.events import current_events, news, remember
+from watchdog.core.announcements import news, remember
+from watchdog.core.events import current_events
 from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.model import (
     ConfigFix,

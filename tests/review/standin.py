@@ -1,7 +1,7 @@
 """An independent stand-in for the Endpoints API on 127.0.0.1, written for the review: shapes and behaviour the
 project did not choose (pause/resume do not move updatedAt, the replica route may be missing, pages of any size).
 """
-import json, threading, re, copy
+import json, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from watchdog.core.idle_coverage import FIX as IDLE_FIX
 from watchdog.core.model import Decision, EndpointResult, Evaluation, NoticeKind, Outcome, Report, RuleRef
-
-MEMORY_VERSION = 1
-# A failure whose subject is no longer observed (namespace dropped from the policy) can never be seen to
-# recover; forget it after this long so the memory stays bounded.
-FORGET_UNOBSERVED_AFTER = timedelta(days=30)
-# Hard cap per channel; the oldest announcements go first.
-MAX_REMEMBERED = 2000
 
 class EventKind(enum.StrEnum):
     """What an event is about; the definition order is the order digests list them: failures first, then what was
@@ -72,6 +65,8 @@ class Event:
     stretch_usd: float | None = None  # cost of the current billable stretch so far
     undo: str | None = None  # the command that reverses what the watchdog did
     undo_note: str | None = None  # what that command cannot restore (a reconfiguration's cleared timeout)
+    # Set on news an earlier run could not deliver and this run carries over: when it happened (ISO 8601, UTC).
+    carried_from: str | None = None
     # The rule whose reference ends `detail` (when it is an evaluator's reason): lets Markdown and Slack show the
     # rule's glob as code without parsing the text.
     rule_index: int | None = None
@@ -229,144 +224,6 @@ def sort_key(event: Event) -> tuple[int, str]:
     return (KIND_ORDER.index(EventKind(event.kind)), event.key)
 
 
-def channel_memory(memory: Mapping | None, channel: str) -> dict[str, dict]:
-    """The announcements remembered for one channel; anything malformed reads as nothing remembered."""
-    if not isinstance(memory, Mapping) or memory.get("version") != MEMORY_VERSION:
-        return {}
-    channels = memory.get("channels")
-    remembered = channels.get(channel) if isinstance(channels, Mapping) else None
-    if not isinstance(remembered, Mapping):
-        return {}
-    return {str(k): dict(v) for k, v in remembered.items() if isinstance(v, Mapping)}
-
-
-def _observed(subject: str, report: Report) -> bool:
-    """Whether this run looked at `subject` closely enough to say a failure about it has cleared."""
-    if subject.startswith("namespace:"):
-        return any(ns.name == subject.split(":", 1)[1] for ns in report.namespaces)
-    if subject.startswith("endpoint:"):
-        namespace = subject.split(":", 1)[1].split("/", 1)[0]
-        # A missing endpoint in a namespace that listed fine was deleted: its failure is over too.
-        return any(ns.name == namespace and ns.ok for ns in report.namespaces)
-    return False
-
-
-def news(channel_remembered: Mapping[str, Mapping], current: Iterable[Event], report: Report) -> tuple[Event, ...]:
-    """What this channel has not heard yet: new conditions, plus failures it heard of that have cleared."""
-    current = tuple(current)
-    current_keys = {e.key for e in current}
-    fresh = [e for e in current if e.key not in channel_remembered or channel_remembered[e.key].get("pending")]
-    for key, entry in sorted(channel_remembered.items()):
-        if entry.get("pending"):
-            # News a failed delivery never got out (a pause that happened last night): still news now.
-            if key not in current_keys and (event := _pending_event(entry)) is not None:
-                fresh.append(event)
-            continue
-        if not entry.get("failure") or key in current_keys or not _observed(str(entry.get("subject", "")), report):
-            continue
-        fresh.append(Event(key=f"recovered:{key}", kind=EventKind.RECOVERED, title=f"Recovered: {entry.get('title', key)}",
-                           detail="no longer failing in this run", subject=str(entry.get("subject", "run")),
-                           namespace=entry.get("namespace"), name=entry.get("name")))
-    return tuple(sorted(fresh, key=sort_key))
-
-
-def _entry(event: Event, now: datetime) -> dict:
-    return {"kind": event.kind, "title": event.title, "subject": event.subject, "failure": event.is_failure,
-            "namespace": event.namespace, "name": event.name,
-            "since": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
-
-
-_EVENT_FIELDS = frozenset(f.name for f in fields(Event))
-
-
-def _pending_event(entry: Mapping) -> Event | None:
-    """The event stored with a pending entry; None when the stored form is unreadable."""
-    stored = entry.get("event")
-    if not isinstance(stored, Mapping) or not {"key", "kind", "title", "detail", "subject"} <= set(stored):
-        return None
-    try:
-        kind = EventKind(stored["kind"])
-    except ValueError:  # written by another version of the watchdog: not ours to replay
-        return None
-    return Event(**{**{k: v for k, v in stored.items() if k in _EVENT_FIELDS}, "kind": kind})
-
-
-def _since(entry: Mapping) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(entry.get("since", "")).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def remember(
-    channel_remembered: Mapping[str, Mapping],
-    current: Iterable[Event],
-    report: Report,
-    *,
-    delivered: bool,
-    now: datetime,
-    undelivered: Iterable[Event] = (),
-) -> dict[str, dict]:
-    """The channel's memory after this run: what it has heard of that still holds, and nothing else.
-
-    Delivered: every current condition counts as said; cleared failures were said as recovered and
-    are dropped. Not delivered: the news that did not get out (`undelivered`) is kept as pending, whole,
-    so the next run sends it even when its condition has passed (last night's pause); remembered failures
-    are kept even when cleared, so their recovery is still news next run.
-    """
-    current = tuple(current)
-    kept: dict[str, dict] = {}
-    for event in current:
-        prior = channel_remembered.get(event.key)
-        if prior is not None and not (delivered and prior.get("pending")):
-            kept[event.key] = dict(prior)
-        elif delivered:
-            kept[event.key] = _entry(event, now)
-    if not delivered:
-        for event in undelivered:
-            if event.kind is not EventKind.RECOVERED:
-                kept[event.key] = {**_entry(event, now), **channel_remembered.get(event.key, {}),
-                                   "pending": True, "event": asdict(event)}
-    for key, entry in channel_remembered.items():
-        if key in kept:
-            continue
-        if entry.get("pending"):
-            # Said now when delivered; otherwise kept for the next run, within the same time bound.
-            since = _since(entry)
-            if not delivered and not (since is not None and now - since > FORGET_UNOBSERVED_AFTER):
-                kept[key] = dict(entry)
-            continue
-        if not entry.get("failure"):
-            continue
-        observed = _observed(str(entry.get("subject", "")), report)
-        since = _since(entry)
-        stale = since is not None and now - since > FORGET_UNOBSERVED_AFTER
-        if (not observed and not stale) or (observed and not delivered):
-            kept[key] = dict(entry)
-    if len(kept) > MAX_REMEMBERED:
-        newest = sorted(kept.items(), key=lambda kv: str(kv[1].get("since", "")), reverse=True)[:MAX_REMEMBERED]
-        kept = dict(newest)
-    return kept
-
-
-def normalized_memory(memory: Mapping | None) -> dict:
-    """A fresh, well-formed copy of the alert memory (malformed or other-version input reads as empty)."""
-    channels: dict[str, dict] = {}
-    if isinstance(memory, Mapping) and memory.get("version") == MEMORY_VERSION:
-        old = memory.get("channels")
-        if isinstance(old, Mapping):
-            channels = {str(name): channel_memory(memory, str(name)) for name in old}
-    return {"version": MEMORY_VERSION, "channels": channels}
-
-
-def with_channel(memory: Mapping | None, channel: str, remembered: Mapping[str, Mapping]) -> dict:
-    """A new memory mapping with `channel` replaced; other channels are carried over untouched."""
-    updated = normalized_memory(memory)
-    updated["channels"][channel] = {str(k): dict(v) for k, v in remembered.items()}
-    return updated
-
-
-# How every channel counts actions (Slack header, GitHub comment, terminal): one wording everywhere.
 ACTION_WORDS = {
     EventKind.PAUSED: "paused",
     EventKind.SCALED_TO_ZERO: "scaled to zero",
@@ -387,8 +244,9 @@ def action_counts(kinds: Iterable[str]) -> list[str]:
 
 
 def saved_usd_per_hour(events: Iterable[Event]) -> float:
-    """What the paused / scaled endpoints among `events` were burning per hour (unknown prices count as 0)."""
-    return round(sum(e.hourly_usd or 0.0 for e in events if e.kind in ACTION_KINDS), 2)
+    """What the endpoints this run paused or scaled were burning per hour (unknown prices count as 0); news carried
+    over from an earlier run is not this run's saving."""
+    return round(sum(e.hourly_usd or 0.0 for e in events if e.kind in ACTION_KINDS and not e.carried_from), 2)
 
 
 def count_by_kind(events: Iterable[Event]) -> dict[str, int]:

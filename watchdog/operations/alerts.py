@@ -11,16 +11,8 @@ from datetime import datetime
 
 import httpx
 
-from watchdog.core.events import (
-    Event,
-    channel_memory,
-    current_events,
-    news,
-    normalized_memory,
-    remember,
-    sort_key,
-    with_channel,
-)
+from watchdog.core.announcements import channel_memory, news, normalized_memory, remember, with_channel
+from watchdog.core.events import Event, current_events, sort_key
 from watchdog.adapters.environment import Settings
 from watchdog.adapters.github_issues import DashboardSync, GitHubError, GitHubIssues, sync_dashboard
 from watchdog.core.idle_coverage import idle_coverage

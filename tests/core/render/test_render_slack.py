@@ -127,3 +127,17 @@ def test_the_header_counts_pauses_and_scale_to_zero_apart_as_the_comment_does() 
         "[dry run] Endpoint watchdog: 1 would pause · 1 would scale to zero · ")
     comment_head = news_comment(events, now=NOW).splitlines()[0]
     assert "1 would pause (dry run), 1 would scale to zero (dry run)" in comment_head
+
+
+def test_news_carried_over_from_an_earlier_run_is_said_as_such_and_not_counted_as_tonights() -> None:
+    from dataclasses import replace
+
+    from watchdog.core.events import current_events
+    from watchdog.core.render.slack import build_slack_payload, headline
+
+    events = [e for e in current_events(sample_report(), NOW) if e.kind == "paused"]
+    tonight, carried = events[0], replace(events[0], key="paused:x", name="older", carried_from="2026-11-22T02:17:00Z")
+    assert headline([tonight, carried]) == "Endpoint watchdog: 1 paused · 1 from an earlier run · $2.50/h saved"
+    payload = build_slack_payload([carried], now=NOW)
+    section = next(b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
+    assert "_(from the run at 2026-11-22T02:17:00Z: not delivered then)_" in section

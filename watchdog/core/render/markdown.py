@@ -105,6 +105,8 @@ def event_line(event: Event, *, mention: bool) -> str:
     label = EVENT_LABELS.get(event.kind, event.kind)
     subject = md_code(f"{event.namespace}/{event.name}" if event.name else (event.namespace or ""))
     parts = [f"**{md_text(label)}**" + (f" {subject}" if subject else ""), md_reason(event.detail, event.rule)]
+    if event.carried_from:
+        parts.insert(1, f"_from the run at {md_text(event.carried_from)}, not delivered then_")
     if event.hourly_usd:
         cost = money(event.hourly_usd, "/h")
         if event.stretch_usd is not None:

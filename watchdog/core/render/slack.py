@@ -84,6 +84,8 @@ def section_text(group: Sequence[Event]) -> str:
     if first.decision and first.name:
         title += f" · decision *{first.decision}*"
     lines = [title]
+    if first.carried_from:
+        lines.append(f"_(from the run at {slack_text(first.carried_from)}: not delivered then)_")
     for event in group:
         prefix = "" if event is first else f"{EMOJI.get(event.kind, '')} {EVENT_LABELS.get(event.kind, event.kind)}: "
         lines.append(f"{prefix}{slack_reason(event.detail, event.rule)}")
@@ -109,13 +111,15 @@ def headline(events: Sequence[Event], *, dry_run: bool = False, saved_this_month
              idle_coverage: str | None = None) -> str:
     """`Endpoint watchdog: 2 paused · 1 reconfigured · 1 failed · 3 to watch · $3.50/h saved · saved $75.00 this
     month (est.) · idle known 8/11` (≤ 150 characters; the month's saving comes from the ledger)."""
-    acted = sum(1 for e in events if e.kind in ACTION_KINDS)
-    reconfigured = sum(1 for e in events if e.kind in RECONFIGURE_KINDS)
+    acted = sum(1 for e in events if e.kind in ACTION_KINDS and not e.carried_from)
+    reconfigured = sum(1 for e in events if e.kind in RECONFIGURE_KINDS and not e.carried_from)
     failed = sum(1 for e in events if e.kind in FAILURE_KINDS or e.kind == "run-error")
     recovered = sum(1 for e in events if e.kind == "recovered")
-    watch = len(events) - acted - reconfigured - failed - recovered
-    parts = [*action_counts(e.kind for e in events), f"{failed} failed" if failed else "",
-             f"{watch} to watch" if watch else "", f"{recovered} recovered" if recovered else ""]
+    watch = sum(1 for e in events if not e.carried_from) - acted - reconfigured - failed - recovered
+    carried = sum(1 for e in events if e.carried_from)
+    parts = [*action_counts(e.kind for e in events if not e.carried_from), f"{failed} failed" if failed else "",
+             f"{watch} to watch" if watch else "", f"{recovered} recovered" if recovered else "",
+             f"{carried} from an earlier run" if carried else ""]
     saved = saved_usd_per_hour(events)
     if saved:
         parts.append(f"{money(saved, '/h')} {'would be ' if dry_run else ''}saved")
