@@ -129,9 +129,11 @@ def test_run_pauses_the_violator_writes_report_summary_state_and_outputs(session
     assert "mert-spike6" in paused
     outputs = job.steps["watchdog"]["outputs"]
     assert outputs["exit-code"] == "0"
-    assert outputs["paused"] == str(report["summary"]["paused"]) and int(outputs["paused"]) >= 1
+    # Paused or scaled to zero, as the output is described; the burn still billing after the run's actions.
+    assert int(outputs["paused"]) == len(paused) >= 1
+    summary = report["summary"]
     assert float(outputs["saved-usd-per-hour"]) == report["summary"]["saved_usd_per_hour"] > 0
-    assert float(outputs["burn-usd-per-hour"]) == report["summary"]["burn_usd_per_hour"]
+    assert float(outputs["burn-usd-per-hour"]) == round(summary["burn_usd_per_hour"] - summary["saved_usd_per_hour"], 2)
     assert s.run.outputs["watchdog"]["paused"] == outputs["paused"]
     assert "mert-spike6" in job.summary and "No saved state" not in job.summary
     # The state came from the dry run's cache entry (by prefix) and went back under this run's own key.
