@@ -137,3 +137,9 @@ def test_demo_refuses_options_that_do_not_go_together(tmp_path):
                           (["demo", "--serve", "--show-alerts"], "--show-alerts has no effect with --serve")):
         done = run_cli(argv, {"PATH": "/usr/bin:/bin"}, tmp_path)
         assert done.code == 2 and message in done.stderr, done.stderr
+
+
+def test_the_demo_prints_text_only_and_says_so_for_another_format(tmp_path):
+    # Its story is prose around several reports: as JSON it would not parse, so it refuses rather than mislead.
+    result = run_cli(["demo", "--format", "json"], {"HOME": str(tmp_path)}, cwd=tmp_path)
+    assert result.code == 2 and "invalid choice: 'json' (choose from 'text')" in result.stderr

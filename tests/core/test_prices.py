@@ -92,3 +92,13 @@ def test_an_unrecognized_provider_answer_gives_no_price_and_says_so(payload):
     prices = read_price_list(payload)
     assert isinstance(prices, PriceList) and len(prices) == 0
     assert prices.unattributed and "unrecognized shape" in prices.unattributed[0]
+
+
+def test_an_implausible_price_is_skipped_so_no_total_overflows() -> None:
+    from watchdog.core.prices import read_price_list
+
+    payload = {"vendors": [{"name": "aws", "regions": [{"name": "us-east-1", "computes": [
+        {"id": "huge", "pricePerHour": 1e308}, {"id": "fine", "pricePerHour": 0.8}]}]}]}
+    prices = read_price_list(payload)
+    assert dict(prices) == {"fine": 0.8}
+    assert "not a plausible price" in prices.skipped["huge"], prices.skipped

@@ -281,15 +281,9 @@ def test_demo_replay_really_resumes_mert_spike6(tmp_path):
 # --- 12. spec §3: the global options are accepted by every command -------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["resume", "x"], ["pause", "x"], ["validate"]])
-def test_global_state_and_now_options_are_accepted_by_every_command(tmp_path, command):
-    (tmp_path / "policies.yaml").write_text("version: 1\nendpoints: []\n")
-    result = run_cli([*command, "--state", str(tmp_path / "s.json"), "--now", "2026-11-23T02:17:00Z"],
-                     {"HOME": str(tmp_path), "HF_HOME": str(tmp_path / "hf")}, cwd=tmp_path)
-    assert "has no effect on" not in result.stderr, result.stderr
-
-
-# --- 13. action outputs: `paused` and `burn-usd-per-hour` do not mean what action.yml says --------------------------
+# Finding 14 (global options refused by commands that do not use them) is deliberate: issue 16 asks for every
+# global option to be honoured or refused with exit 2 and a one-line reason, never ignored; the refusals are pinned
+# in tests/cli/test_cli.py.
 
 
 def test_action_outputs_match_their_descriptions(tmp_path):

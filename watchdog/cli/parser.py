@@ -93,7 +93,7 @@ COMMAND_SPECS: dict[str, CommandSpec] = {
         "watchdog report",
         "watchdog report --since 30d --format csv > ledger.csv",
     )),
-    "demo": CommandSpec(("policies", "format", "now"), ("text", "json", "markdown"), (
+    "demo": CommandSpec(("policies", "format", "now"), ("text",), (  # prose around the reports: text only
         "watchdog demo",
         "watchdog demo --show-alerts",
         "watchdog demo --serve --port 8765",

@@ -33,6 +33,10 @@ class PriceList(Mapping[str, float]):
         return len(self.prices)
 
 
+# USD per replica-hour above which a listed price is treated as broken (the dearest compute lists about $80/h).
+MAX_PLAUSIBLE_PRICE = 100_000.0
+
+
 def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
@@ -54,6 +58,10 @@ def _price(value: Any) -> tuple[float | None, str | None, str | None]:
         return None, f"pricePerHour is {_kind(value)}", None
     if not math.isfinite(number) or number < 0:
         return None, f"pricePerHour is {value!r}", None
+    if number > MAX_PLAUSIBLE_PRICE:
+        # The dearest compute costs tens of dollars an hour; a price this high is a broken answer, and summing it
+        # would overflow every total (`$inf/h`, `Infinity` in the state file).
+        return None, f"pricePerHour {value!r} is not a plausible price (over ${MAX_PLAUSIBLE_PRICE:,.0f}/h)", None
     return number, None, tolerated
 
 
