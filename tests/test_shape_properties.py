@@ -108,8 +108,8 @@ def test_combined_endpoint_mutations_never_crash_and_never_pause(chosen):
     for mutation in chosen:
         try:
             payload = apply(payload, mutation)
-        except (KeyError, IndexError, TypeError):
-            return  # an earlier mutation removed what a later one names
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return  # an earlier mutation removed (or nulled) what a later one names
     signals = Signals(price_per_replica_hour=1.0, replica_started_at=NOW - timedelta(hours=1), request_counter=10.0)
     snapshot, _ = measure(payload, "acme-ml", signals, None, NOW)
     verdict = evaluate(POLICY, snapshot, NOW)
