@@ -83,7 +83,7 @@ def test_the_price_reader_takes_any_json(payload):
 def test_the_list_reader_takes_any_json_and_ends(pages):
     calls = []
 
-    def fetch(cursor):
+    def fetch(cursor, limit):
         calls.append(cursor)
         return pages[min(len(calls) - 1, len(pages) - 1)]
 

@@ -24,7 +24,7 @@ from watchdog import __version__
 from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
 from watchdog.adapters.interface import EndpointGone, HubError, Listing
-from watchdog.adapters.listing import list_pages
+from watchdog.adapters.listing import PAGE_LIMIT, list_pages
 from watchdog.core.measure import Signals, read_replicas, read_request_counter
 from watchdog.core.prices import PriceList, read_price_list
 
@@ -167,20 +167,24 @@ class EndpointsHub:
             raise HubError(f"whoami: the answer has no usable name ({shape})")
         return name.strip()
 
-    def list_raw(self, namespace: str) -> Listing:
+    def list_raw(self, namespace: str, on_page: Callable[[list[Any]], None] | None = None) -> Listing:
         """Every endpoint payload of one namespace, following the paging cursors (`adapters/listing.py`).
 
+        Pages of `limit=PAGE_LIMIT` (100), or the server's default when it refuses the parameter; `on_page` gets
+        each page's new items as it arrives, so they can be measured while the next page is fetched.
         Not `list_inference_endpoints`: it never follows a cursor (a paginated answer would silently hide
         endpoints) and `namespace="*"` swallows per-org errors. Items stay raw so one malformed endpoint
         cannot hide the others.
         """
         route = f"/endpoint/{_seg(namespace)}"
 
-        def fetch(cursor: str | None) -> Any:
-            params = {"cursor": cursor} if cursor else None
-            return self._call(f"list namespace {namespace!r}", lambda: self._get(route, params).json())
+        def fetch(cursor: str | None, limit: int | None) -> Any:
+            params = {"limit": str(limit)} if limit is not None else {}
+            if cursor:
+                params["cursor"] = cursor
+            return self._call(f"list namespace {namespace!r}", lambda: self._get(route, params or None).json())
 
-        return list_pages(fetch, namespace)
+        return list_pages(fetch, namespace, limit=PAGE_LIMIT, on_page=on_page)
 
     def prices(self, namespace: str) -> PriceList:
         """Price per replica-hour by compute id, from the namespace's hardware list (read once per namespace).
