@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 from watchdog.adapters.interface import EndpointGone, Hub, HubError, Listing
 from watchdog.core.measure import Signals, measure, validate_raw
@@ -19,6 +19,7 @@ from watchdog.core.model import (
     NamespaceResult,
     Outcome,
 )
+from watchdog.operations.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
@@ -36,59 +37,113 @@ def _is_billable_raw(raw: Any) -> bool:
     return isinstance(state, str) and state in BILLABLE_STATES
 
 
+class _Namespace:
+    """One namespace during the sweep: listing, price list, the measurements by listing index."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.items: list[Any] = []  # as the pages came
+        self.listing: Listing | None = None
+        self.error: str | None = None
+        self.prices_asked = False
+        self.prices: Mapping[str, float] = {}
+        self.price_note: str | None = None
+        self.replicas: dict[int, Signals] = {}
+        self.metrics: dict[int, Signals] = {}
+
+
+class _Sweep:
+    """Lists every namespace and measures each page's endpoints while the next page is fetched."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.pipeline = Pipeline(hub.concurrency)
+
+    def list_namespace(self, ns: _Namespace) -> None:
+        try:
+            listed = self.hub.list_raw(ns.name, on_page=lambda items: self.page(ns, items))
+            listing = listed if isinstance(listed, Listing) else Listing(list(listed))
+            if len(listing.items) > len(ns.items):  # a hub that does not page: the rest is one last page
+                self.page(ns, listing.items[len(ns.items):])
+            ns.listing = listing
+        except HubError as error:
+            ns.error = str(error)  # the namespace failed: what its pages started is dropped when gathered
+
+    def page(self, ns: _Namespace, items: list[Any]) -> None:
+        for raw in items:
+            index = len(ns.items)
+            ns.items.append(raw)
+            if not _is_billable_raw(raw):
+                continue
+            if not ns.prices_asked:  # one hardware list per namespace that has a billable endpoint
+                ns.prices_asked = True
+                self.pipeline.start(self.prices, ns)
+            if validate_raw(raw) is not None:
+                continue  # unmeasurable: no request beyond the listing
+            self.pipeline.start(self.replicas, ns, index, raw)
+            self.pipeline.start(self.open_metrics, ns, index, raw)
+
+    def prices(self, ns: _Namespace) -> None:
+        try:
+            ns.prices = self.hub.prices(ns.name)
+        except HubError as error:
+            ns.price_note = f"price unknown: {error}"
+
+    def replicas(self, ns: _Namespace, index: int, raw: Mapping[str, Any]) -> None:
+        ns.replicas[index] = self.hub.replicas(ns.name, raw)
+
+    def open_metrics(self, ns: _Namespace, index: int, raw: Mapping[str, Any]) -> None:
+        ns.metrics[index] = self.hub.open_metrics(ns.name, raw)
+
+
+def _signals(ns: _Namespace, index: int, raw: Mapping[str, Any]) -> Signals:
+    """One billable endpoint's measurements, in the order the report has always given its notes."""
+    replica, metrics = ns.replicas[index], ns.metrics[index]
+    compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
+    return Signals(
+        price_per_replica_hour=ns.prices.get(str(compute.get("id"))),
+        replica_started_at=replica.replica_started_at,
+        request_counter=metrics.request_counter,
+        notes=(*replica.notes, *metrics.notes, *((ns.price_note,) if ns.price_note else ())),
+        tolerated=(*replica.tolerated, *metrics.tolerated, *price_notes(ns.prices, compute.get("id"))),
+    )
+
+
 def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now: datetime) -> Fleet:
     """List each namespace explicitly and measure its endpoints; a failing namespace never hides the others.
 
     Requests: the list pages, one hardware call per namespace that has a billable endpoint, and two calls
     (replicas, open-metrics) per billable endpoint. Endpoints that are not billable cost no extra request.
+    Every call runs on one pipeline of `hub.concurrency` threads: a page's endpoints are measured while the next
+    page is fetched, across every namespace at once.
     """
-    def list_one(namespace: str) -> tuple[str, Listing | None, Mapping[str, float], str | None]:
-        try:
-            listed = hub.list_raw(namespace)
-        except HubError as error:
-            return namespace, None, {}, str(error)
-        listing = listed if isinstance(listed, Listing) else Listing(list(listed))
-        items = listing.items
-        prices: Mapping[str, float] = {}
-        price_note = None
-        if any(_is_billable_raw(item) for item in items):
-            try:
-                prices = hub.prices(namespace)
-            except HubError as error:
-                price_note = f"price unknown: {error}"
-        return namespace, listing, prices, price_note
+    sweep = _Sweep(hub)
+    spaces = [_Namespace(name) for name in dict.fromkeys(namespaces)]
+    for ns in spaces:
+        sweep.pipeline.start(sweep.list_namespace, ns)
+    sweep.pipeline.wait()
 
     ns_results: list[NamespaceResult] = []
-    jobs: list[tuple[str, Any, Mapping[str, float], str | None]] = []
+    snapshots: list[EndpointSnapshot] = []
     new_memory: dict[str, Any] = {}
-    for namespace, listing, prices, note in hub.map(list_one, list(dict.fromkeys(namespaces))):
-        if listing is None:
-            ns_results.append(NamespaceResult(namespace, ok=False, error=note, endpoints=0))
+    for ns in spaces:
+        if ns.listing is None:
+            ns_results.append(NamespaceResult(ns.name, ok=False, error=ns.error, endpoints=0))
             # Keep what we knew about this namespace: a transient error must not reset its uptime memory.
-            new_memory.update({k: v for k, v in memory.items() if k.startswith(f"{namespace}/")})
+            new_memory.update({k: v for k, v in memory.items() if k.startswith(f"{ns.name}/")})
             continue
-        ns_results.append(NamespaceResult(namespace, ok=True, endpoints=len(listing.items), warnings=listing.warnings))
-        jobs.extend((namespace, item, prices, note) for item in listing.items)
-
-    def measure_one(job: tuple[str, Any, Mapping[str, float], str | None]) -> tuple[EndpointSnapshot, dict[str, Any]]:
-        namespace, raw, prices, note = job
-        signals = Signals()
-        if validate_raw(raw) is None and _is_billable_raw(raw):
-            signals = hub.signals(namespace, raw, prices)
-            if note:
-                signals = replace(signals, notes=(*signals.notes, note))
-            compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
-            said = price_notes(prices, compute.get("id"))
-            if said:
-                signals = replace(signals, tolerated=(*signals.tolerated, *said))
-        name = raw.get("name") if isinstance(raw, Mapping) else None
-        return measure(raw, namespace, signals, memory.get(f"{namespace}/{name}") if isinstance(name, str) else None, now)
-
-    snapshots = []
-    for snapshot, endpoint_memory in hub.map(measure_one, jobs):
-        snapshots.append(snapshot)
-        if endpoint_memory:
-            new_memory[snapshot.key] = endpoint_memory
+        items = ns.listing.items
+        ns_results.append(NamespaceResult(ns.name, ok=True, endpoints=len(items), warnings=ns.listing.warnings))
+        for index, raw in enumerate(items):
+            signals = Signals()
+            if validate_raw(raw) is None and _is_billable_raw(raw):
+                signals = _signals(ns, index, raw)
+            name = raw.get("name") if isinstance(raw, Mapping) else None
+            snapshot, endpoint_memory = measure(raw, ns.name, signals,
+                                                memory.get(f"{ns.name}/{name}") if isinstance(name, str) else None, now)
+            snapshots.append(snapshot)
+            if endpoint_memory:
+                new_memory[snapshot.key] = endpoint_memory
     return Fleet(tuple(ns_results), tuple(sorted(snapshots, key=lambda s: s.key)), new_memory)
 
 
