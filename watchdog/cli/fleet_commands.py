@@ -71,8 +71,10 @@ def stale_run_notice(runs: Mapping[str, Any], now: datetime, run_every_seconds: 
 
 def cmd_fleet(ctx: Context) -> int:
     """check, run, run --dry-run and pause-all: one pipeline with different endings."""
-    from watchdog.adapters.state_file import load_state, save_state
+    from watchdog.adapters.state_file import load_state, remembered_without_metrics, save_state
     from watchdog.core.evaluate import evaluate_all
+    from watchdog.core.open_metrics import SECTION as METRICS_SECTION
+    from watchdog.core.open_metrics import to_section
     from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes
     from watchdog.operations.sweep import act, collect
 
@@ -92,7 +94,9 @@ def cmd_fleet(ctx: Context) -> int:
     if state.problem:
         notices.append(state.problem)
 
-    fleet = collect(hub, watched, state.section("endpoints"), ctx.now)
+    fleet = collect(hub, watched, state.section("endpoints"), ctx.now,
+                    remembered_without_metrics(state, watched, ctx.now))
+    notices.extend(fleet.notices)
     evaluations = evaluate_all(policy, fleet.snapshots, ctx.now)
     if command == "pause-all":
         evaluations = pause_all_evaluations(evaluations, include_protected=ctx.args.include_protected)
@@ -154,6 +158,7 @@ def cmd_fleet(ctx: Context) -> int:
         if not dry_run:
             new_state["alerts"] = delivery.memory
         new_state["endpoints"] = fleet.memory
+        new_state[METRICS_SECTION] = to_section(fleet.metrics_unavailable)  # measurement memory, like endpoints
         runs = dict(state.section("runs"))
         if not dry_run:
             runs["last_run_at"] = report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")

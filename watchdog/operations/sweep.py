@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from watchdog.adapters.interface import EndpointGone, Hub, HubError, Listing
 from watchdog.core.measure import Signals, measure, validate_raw
+from watchdog.core.open_metrics import NoOpenMetrics, is_refusal
 from watchdog.core.outcomes import ACTION_OUTCOMES
 from watchdog.core.prices import price_notes
 from watchdog.core.model import (
@@ -29,6 +31,9 @@ class Fleet:
     namespaces: tuple[NamespaceResult, ...]
     snapshots: tuple[EndpointSnapshot, ...]
     memory: dict[str, Any]
+    # Namespaces known after this pass to have no open metrics (found now, or remembered): for the state file.
+    metrics_unavailable: dict[str, NoOpenMetrics] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()  # one per listed namespace with billable endpoints where that verdict holds
 
 
 def _is_billable_raw(raw: Any) -> bool:
@@ -37,11 +42,22 @@ def _is_billable_raw(raw: Any) -> bool:
     return isinstance(state, str) and state in BILLABLE_STATES
 
 
-class _Namespace:
-    """One namespace during the sweep: listing, price list, the measurements by listing index."""
+def _is_running(raw: Mapping[str, Any]) -> bool:
+    return raw["status"]["state"] == "running"  # only called on payloads validate_raw accepted
 
-    def __init__(self, name: str) -> None:
+
+# The open-metrics gate of one namespace: UNKNOWN until a running endpoint is asked (PROBING: the others wait
+# their turn, parked, without holding a thread); its answer makes the namespace AVAILABLE (ask everyone), CLOSED
+# (403/404: ask no one else) or UNDECIDED (any other failure: ask everyone, and close on the first 403/404).
+UNKNOWN, PROBING, AVAILABLE, UNDECIDED, CLOSED = "unknown", "probing", "available", "undecided", "closed"
+
+
+class _Namespace:
+    """One namespace during the sweep: listing, price list, the measurements by listing index, the gate."""
+
+    def __init__(self, name: str, remembered: NoOpenMetrics | None) -> None:
         self.name = name
+        self.lock = threading.Lock()
         self.items: list[Any] = []  # as the pages came
         self.listing: Listing | None = None
         self.error: str | None = None
@@ -50,13 +66,18 @@ class _Namespace:
         self.price_note: str | None = None
         self.replicas: dict[int, Signals] = {}
         self.metrics: dict[int, Signals] = {}
+        self.verdict = remembered
+        self.gate = CLOSED if remembered else UNKNOWN
+        self.parked: list[tuple[int, Mapping[str, Any]]] = []
+        self.billable = 0  # measurable billable endpoints listed
 
 
 class _Sweep:
     """Lists every namespace and measures each page's endpoints while the next page is fetched."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, now: datetime) -> None:
         self.hub = hub
+        self.now = now
         self.pipeline = Pipeline(hub.concurrency)
 
     def list_namespace(self, ns: _Namespace) -> None:
@@ -67,7 +88,11 @@ class _Sweep:
                 self.page(ns, listing.items[len(ns.items):])
             ns.listing = listing
         except HubError as error:
-            ns.error = str(error)  # the namespace failed: what its pages started is dropped when gathered
+            ns.error = str(error)
+            return  # the namespace failed: what its pages started is dropped when the results are gathered
+        with ns.lock:
+            parked = self._open_if_nobody_can_probe(ns)
+        self._dispatch_metrics(ns, parked)
 
     def page(self, ns: _Namespace, items: list[Any]) -> None:
         for raw in items:
@@ -80,8 +105,9 @@ class _Sweep:
                 self.pipeline.start(self.prices, ns)
             if validate_raw(raw) is not None:
                 continue  # unmeasurable: no request beyond the listing
+            ns.billable += 1
+            self._dispatch_metrics(ns, [(index, raw)])  # a probe goes before its own replica call
             self.pipeline.start(self.replicas, ns, index, raw)
-            self.pipeline.start(self.open_metrics, ns, index, raw)
 
     def prices(self, ns: _Namespace) -> None:
         try:
@@ -92,8 +118,54 @@ class _Sweep:
     def replicas(self, ns: _Namespace, index: int, raw: Mapping[str, Any]) -> None:
         ns.replicas[index] = self.hub.replicas(ns.name, raw)
 
-    def open_metrics(self, ns: _Namespace, index: int, raw: Mapping[str, Any]) -> None:
-        ns.metrics[index] = self.hub.open_metrics(ns.name, raw)
+    def _dispatch_metrics(self, ns: _Namespace, jobs: list[tuple[int, Mapping[str, Any]]]) -> None:
+        """Start, park or skip each endpoint's open-metrics call according to the namespace's gate."""
+        for index, raw in jobs:
+            with ns.lock:
+                probe = ns.gate == UNKNOWN and _is_running(raw)
+                if probe:
+                    ns.gate = PROBING
+                elif ns.gate in (UNKNOWN, PROBING):
+                    ns.parked.append((index, raw))
+                    continue
+                elif ns.gate == CLOSED:
+                    ns.metrics[index] = self._not_asked(ns)
+                    continue
+            self.pipeline.start(self.open_metrics, ns, index, raw, probe)
+
+    def open_metrics(self, ns: _Namespace, index: int, raw: Mapping[str, Any], probe: bool) -> None:
+        with ns.lock:
+            if ns.gate == CLOSED:  # closed since this call was started (undecided namespaces only)
+                ns.metrics[index] = self._not_asked(ns)
+                return
+        signals = self.hub.open_metrics(ns.name, raw)
+        refused = is_refusal(signals.metrics_status) and _is_running(raw)
+        released: list[tuple[int, Mapping[str, Any]]] = []
+        with ns.lock:
+            ns.metrics[index] = signals
+            if refused and (probe or ns.gate == UNDECIDED):
+                ns.gate = CLOSED
+                ns.verdict = NoOpenMetrics(ns.name, int(signals.metrics_status or 0), f"{ns.name}/{raw['name']}",
+                                           self.now)
+            elif probe:
+                ns.gate = AVAILABLE if signals.metrics_status is None else UNDECIDED
+            if probe:  # the parked ones go now, asked or not as the verdict says
+                released, ns.parked = ns.parked, []
+        self._dispatch_metrics(ns, released)
+
+    def _open_if_nobody_can_probe(self, ns: _Namespace) -> list[tuple[int, Mapping[str, Any]]]:
+        """Listing done and no running endpoint came to probe: ask the parked ones each, as before (lock held)."""
+        if ns.gate != UNKNOWN or ns.listing is None:
+            return []
+        ns.gate = UNDECIDED
+        released, ns.parked = ns.parked, []
+        return released
+
+    @staticmethod
+    def _not_asked(ns: _Namespace) -> Signals:
+        """The open-metrics part of an endpoint the verdict spares (lock held)."""
+        assert ns.verdict is not None
+        return Signals(notes=(ns.verdict.endpoint_note,))
 
 
 def _signals(ns: _Namespace, index: int, raw: Mapping[str, Any]) -> Signals:
@@ -109,16 +181,19 @@ def _signals(ns: _Namespace, index: int, raw: Mapping[str, Any]) -> Signals:
     )
 
 
-def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now: datetime) -> Fleet:
+def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now: datetime,
+            metrics_unavailable: Mapping[str, NoOpenMetrics] | None = None) -> Fleet:
     """List each namespace explicitly and measure its endpoints; a failing namespace never hides the others.
 
-    Requests: the list pages, one hardware call per namespace that has a billable endpoint, and two calls
-    (replicas, open-metrics) per billable endpoint. Endpoints that are not billable cost no extra request.
-    Every call runs on one pipeline of `hub.concurrency` threads: a page's endpoints are measured while the next
-    page is fetched, across every namespace at once.
+    Requests: the list pages, one hardware call per namespace that has a billable endpoint, and per billable
+    endpoint a replicas call and an open-metrics call, except in a namespace found without open metrics (one
+    probe, `core/open_metrics.py`) or remembered so (`metrics_unavailable`, from the state: none). Endpoints that
+    are not billable cost no extra request. Every call runs on one pipeline of `hub.concurrency` threads: a page's
+    endpoints are measured while the next page is fetched, across every namespace at once.
     """
-    sweep = _Sweep(hub)
-    spaces = [_Namespace(name) for name in dict.fromkeys(namespaces)]
+    remembered = dict(metrics_unavailable or {})
+    sweep = _Sweep(hub, now)
+    spaces = [_Namespace(name, remembered.get(name)) for name in dict.fromkeys(namespaces)]
     for ns in spaces:
         sweep.pipeline.start(sweep.list_namespace, ns)
     sweep.pipeline.wait()
@@ -126,14 +201,22 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
     ns_results: list[NamespaceResult] = []
     snapshots: list[EndpointSnapshot] = []
     new_memory: dict[str, Any] = {}
+    verdicts: dict[str, NoOpenMetrics] = {}
+    notices: list[str] = []
     for ns in spaces:
         if ns.listing is None:
             ns_results.append(NamespaceResult(ns.name, ok=False, error=ns.error, endpoints=0))
             # Keep what we knew about this namespace: a transient error must not reset its uptime memory.
             new_memory.update({k: v for k, v in memory.items() if k.startswith(f"{ns.name}/")})
+            if ns.name in remembered:
+                verdicts[ns.name] = remembered[ns.name]
             continue
         items = ns.listing.items
         ns_results.append(NamespaceResult(ns.name, ok=True, endpoints=len(items), warnings=ns.listing.warnings))
+        if ns.gate == CLOSED and ns.verdict is not None:
+            verdicts[ns.name] = ns.verdict
+            if ns.billable:  # every night it holds, in the same words: announced once, never flapping
+                notices.append(ns.verdict.notice)
         for index, raw in enumerate(items):
             signals = Signals()
             if validate_raw(raw) is None and _is_billable_raw(raw):
@@ -144,7 +227,8 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
             snapshots.append(snapshot)
             if endpoint_memory:
                 new_memory[snapshot.key] = endpoint_memory
-    return Fleet(tuple(ns_results), tuple(sorted(snapshots, key=lambda s: s.key)), new_memory)
+    return Fleet(tuple(ns_results), tuple(sorted(snapshots, key=lambda s: s.key)), new_memory, verdicts,
+                 tuple(notices))
 
 
 def act(
