@@ -25,15 +25,18 @@ from watchdog.core.policy import Policy
 
 def emit_report(ctx: Context, report: Report, rendered_alerts: str = "") -> None:
     """Print the report in the chosen format and write `--report` (serialised once)."""
-    from watchdog.core.render.json_report import report_to_dict
     from watchdog.core.render.text import render_text
 
-    data = report_to_dict(report)
-    if rendered_alerts:
-        data["dry_run_alerts"] = rendered_alerts
     fmt = ctx.opt("format", "text")
-    # Serialized once: indented JSON takes the pure-Python encoder, which is slow on a large fleet.
-    text = json.dumps(data, indent=2) if fmt == "json" or ctx.opt("report") else ""
+    text = ""
+    if fmt == "json" or ctx.opt("report"):  # only then: the dict is a large fraction of a big fleet's run time
+        from watchdog.core.render.json_report import report_to_dict
+
+        data = report_to_dict(report)
+        if rendered_alerts:
+            data["dry_run_alerts"] = rendered_alerts
+        # Serialized once: indented JSON takes the pure-Python encoder, which is slow on a large fleet.
+        text = json.dumps(data, indent=2)
     if fmt == "json":
         ctx.out(text)
     elif fmt == "markdown":
