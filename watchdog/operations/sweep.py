@@ -62,21 +62,35 @@ class _Namespace:
         self.listing: Listing | None = None
         self.error: str | None = None
         self.prices_asked = False
+        self.prices_known = False  # answered (or failed): billable endpoints can be measured
         self.prices: Mapping[str, float] = {}
         self.price_note: str | None = None
+        self.raws: dict[int, Mapping[str, Any]] = {}  # billable endpoints still waiting for a part
         self.replicas: dict[int, Signals] = {}
         self.metrics: dict[int, Signals] = {}
+        self.snapshots: dict[int, tuple[EndpointSnapshot, dict[str, Any]]] = {}
         self.verdict = remembered
         self.gate = CLOSED if remembered else UNKNOWN
         self.parked: list[tuple[int, Mapping[str, Any]]] = []
         self.billable = 0  # measurable billable endpoints listed
 
+    def take_ready(self, index: int) -> Mapping[str, Any] | None:
+        """The endpoint at `index` when its replicas, open metrics and prices are all in, once (lock held)."""
+        if self.prices_known and index in self.replicas and index in self.metrics:
+            return self.raws.pop(index, None)
+        return None
+
 
 class _Sweep:
-    """Lists every namespace and measures each page's endpoints while the next page is fetched."""
+    """Lists every namespace and measures each page's endpoints while the next page is fetched.
 
-    def __init__(self, hub: Hub, now: datetime) -> None:
+    Each endpoint is measured (core `measure`) by whichever task brings its last missing part, so that work is
+    done while other requests are in flight, not after the last one.
+    """
+
+    def __init__(self, hub: Hub, memory: Mapping[str, Any], now: datetime) -> None:
         self.hub = hub
+        self.memory = memory
         self.now = now
         self.pipeline = Pipeline(hub.concurrency)
 
@@ -98,25 +112,45 @@ class _Sweep:
         for raw in items:
             index = len(ns.items)
             ns.items.append(raw)
-            if not _is_billable_raw(raw):
-                continue
-            if not ns.prices_asked:  # one hardware list per namespace that has a billable endpoint
+            if _is_billable_raw(raw) and not ns.prices_asked:  # one hardware list per namespace with a billable
                 ns.prices_asked = True
                 self.pipeline.start(self.prices, ns)
-            if validate_raw(raw) is not None:
-                continue  # unmeasurable: no request beyond the listing
+            if not _is_billable_raw(raw) or validate_raw(raw) is not None:
+                self._measure(ns, index, raw, Signals())  # from the listing alone: no request
+                continue
             ns.billable += 1
+            with ns.lock:
+                ns.raws[index] = raw
             self._dispatch_metrics(ns, [(index, raw)])  # a probe goes before its own replica call
             self.pipeline.start(self.replicas, ns, index, raw)
 
     def prices(self, ns: _Namespace) -> None:
+        prices: Mapping[str, float] = {}
+        note = None
         try:
-            ns.prices = self.hub.prices(ns.name)
+            prices = self.hub.prices(ns.name)
         except HubError as error:
-            ns.price_note = f"price unknown: {error}"
+            note = f"price unknown: {error}"
+        with ns.lock:
+            ns.prices, ns.price_note, ns.prices_known = prices, note, True
+            ready = [(index, raw) for index in list(ns.raws) if (raw := ns.take_ready(index)) is not None]
+        for index, raw in ready:
+            self._measure(ns, index, raw, _signals(ns, index, raw))
 
     def replicas(self, ns: _Namespace, index: int, raw: Mapping[str, Any]) -> None:
-        ns.replicas[index] = self.hub.replicas(ns.name, raw)
+        self._store(ns, index, ns.replicas, self.hub.replicas(ns.name, raw))
+
+    def _store(self, ns: _Namespace, index: int, parts: dict[int, Signals], signals: Signals) -> None:
+        with ns.lock:
+            parts[index] = signals
+            raw = ns.take_ready(index)
+        if raw is not None:
+            self._measure(ns, index, raw, _signals(ns, index, raw))
+
+    def _measure(self, ns: _Namespace, index: int, raw: Any, signals: Signals) -> None:
+        name = raw.get("name") if isinstance(raw, Mapping) else None
+        remembered = self.memory.get(f"{ns.name}/{name}") if isinstance(name, str) else None
+        ns.snapshots[index] = measure(raw, ns.name, signals, remembered, self.now)
 
     def _dispatch_metrics(self, ns: _Namespace, jobs: list[tuple[int, Mapping[str, Any]]]) -> None:
         """Start, park or skip each endpoint's open-metrics call according to the namespace's gate."""
@@ -128,21 +162,22 @@ class _Sweep:
                 elif ns.gate in (UNKNOWN, PROBING):
                     ns.parked.append((index, raw))
                     continue
-                elif ns.gate == CLOSED:
-                    ns.metrics[index] = self._not_asked(ns)
-                    continue
-            self.pipeline.start(self.open_metrics, ns, index, raw, probe)
+                skip = ns.gate == CLOSED
+            if skip:
+                self._store(ns, index, ns.metrics, self._not_asked(ns))
+            else:
+                self.pipeline.start(self.open_metrics, ns, index, raw, probe)
 
     def open_metrics(self, ns: _Namespace, index: int, raw: Mapping[str, Any], probe: bool) -> None:
         with ns.lock:
-            if ns.gate == CLOSED:  # closed since this call was started (undecided namespaces only)
-                ns.metrics[index] = self._not_asked(ns)
-                return
+            closed = ns.gate == CLOSED  # closed since this call was started (undecided namespaces only)
+        if closed:
+            self._store(ns, index, ns.metrics, self._not_asked(ns))
+            return
         signals = self.hub.open_metrics(ns.name, raw)
         refused = is_refusal(signals.metrics_status) and _is_running(raw)
         released: list[tuple[int, Mapping[str, Any]]] = []
         with ns.lock:
-            ns.metrics[index] = signals
             if refused and (probe or ns.gate == UNDECIDED):
                 ns.gate = CLOSED
                 ns.verdict = NoOpenMetrics(ns.name, int(signals.metrics_status or 0), f"{ns.name}/{raw['name']}",
@@ -151,6 +186,7 @@ class _Sweep:
                 ns.gate = AVAILABLE if signals.metrics_status is None else UNDECIDED
             if probe:  # the parked ones go now, asked or not as the verdict says
                 released, ns.parked = ns.parked, []
+        self._store(ns, index, ns.metrics, signals)
         self._dispatch_metrics(ns, released)
 
     def _open_if_nobody_can_probe(self, ns: _Namespace) -> list[tuple[int, Mapping[str, Any]]]:
@@ -163,7 +199,7 @@ class _Sweep:
 
     @staticmethod
     def _not_asked(ns: _Namespace) -> Signals:
-        """The open-metrics part of an endpoint the verdict spares (lock held)."""
+        """The open-metrics part of an endpoint the verdict spares."""
         assert ns.verdict is not None
         return Signals(notes=(ns.verdict.endpoint_note,))
 
@@ -192,7 +228,7 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
     endpoints are measured while the next page is fetched, across every namespace at once.
     """
     remembered = dict(metrics_unavailable or {})
-    sweep = _Sweep(hub, now)
+    sweep = _Sweep(hub, memory, now)
     spaces = [_Namespace(name, remembered.get(name)) for name in dict.fromkeys(namespaces)]
     for ns in spaces:
         sweep.pipeline.start(sweep.list_namespace, ns)
@@ -217,13 +253,8 @@ def collect(hub: Hub, namespaces: Sequence[str], memory: Mapping[str, Any], now:
             verdicts[ns.name] = ns.verdict
             if ns.billable:  # every night it holds, in the same words: announced once, never flapping
                 notices.append(ns.verdict.notice)
-        for index, raw in enumerate(items):
-            signals = Signals()
-            if validate_raw(raw) is None and _is_billable_raw(raw):
-                signals = _signals(ns, index, raw)
-            name = raw.get("name") if isinstance(raw, Mapping) else None
-            snapshot, endpoint_memory = measure(raw, ns.name, signals,
-                                                memory.get(f"{ns.name}/{name}") if isinstance(name, str) else None, now)
+        for index in range(len(items)):
+            snapshot, endpoint_memory = ns.snapshots[index]
             snapshots.append(snapshot)
             if endpoint_memory:
                 new_memory[snapshot.key] = endpoint_memory
