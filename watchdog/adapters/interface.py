@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
-from watchdog.core.measure import Signals
+if TYPE_CHECKING:  # only an annotation here: `--help` and `validate` need not import the measuring core
+    from watchdog.core.measure import Signals
 
 
 class HubError(Exception):
