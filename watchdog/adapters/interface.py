@@ -41,7 +41,8 @@ class Hub(Protocol):
     replicas, open metrics, of every namespace) on that many threads, and `map` (the actions) uses as many.
     """
 
-    concurrency: int
+    @property
+    def concurrency(self) -> int: ...
 
     def list_raw(self, namespace: str, on_page: Callable[[list[Any]], None] | None = None) -> Listing: ...
     def prices(self, namespace: str) -> Mapping[str, float]: ...

@@ -73,10 +73,11 @@ def remembered(section: Any, namespaces: Iterable[str], now: datetime) -> dict[s
             continue
         since = parse_timestamp(entry.get("since"))
         status, endpoint = entry.get("status"), entry.get("endpoint")
-        if since is None or not is_refusal(status) or not isinstance(endpoint, str) or not endpoint:
+        if since is None or not isinstance(status, int) or not is_refusal(status) or not isinstance(endpoint, str) \
+                or not endpoint:
             continue
         if since <= now < since + timedelta(seconds=REPROBE_AFTER_SECONDS):
-            found[namespace] = NoOpenMetrics(namespace, int(status), endpoint, since, remembered=True)
+            found[namespace] = NoOpenMetrics(namespace, status, endpoint, since, remembered=True)
     return found
 
 

@@ -43,7 +43,7 @@ def _is_billable_raw(raw: Any) -> bool:
 
 
 def _is_running(raw: Mapping[str, Any]) -> bool:
-    return raw["status"]["state"] == "running"  # only called on payloads validate_raw accepted
+    return bool(raw["status"]["state"] == "running")  # only called on payloads validate_raw accepted
 
 
 # The open-metrics gate of one namespace: UNKNOWN until a running endpoint is asked (PROBING: the others wait
@@ -207,7 +207,8 @@ class _Sweep:
 def _signals(ns: _Namespace, index: int, raw: Mapping[str, Any]) -> Signals:
     """One billable endpoint's measurements, in the order the report has always given its notes."""
     replica, metrics = ns.replicas[index], ns.metrics[index]
-    compute = raw.get("compute") if isinstance(raw.get("compute"), Mapping) else {}
+    listed = raw.get("compute")
+    compute: Mapping[str, Any] = listed if isinstance(listed, Mapping) else {}
     return Signals(
         price_per_replica_hour=ns.prices.get(str(compute.get("id"))),
         replica_started_at=replica.replica_started_at,
