@@ -1,27 +1,34 @@
 """Benchmark `watchdog check` against the bundled fake Endpoints API, next to a naive sequential script.
 
-    .venv/bin/python benchmarks/sweep.py            # the issue's targets: 1,000 endpoints, 50 ms per request
-    .venv/bin/python benchmarks/sweep.py --quick    # a small variant (what tests/test_benchmarks_quick.py runs)
+    .venv/bin/python benchmarks/sweep.py            # every case and target of issue #15 (about 2 minutes)
+    .venv/bin/python benchmarks/sweep.py --quick    # a small in-process variant (tests/repo/test_benchmarks_quick.py)
 
-What it does, in one process that hosts the fake API on 127.0.0.1 (traffic goes nowhere else):
+Cases, each a fake served on 127.0.0.1 from this process (traffic goes nowhere else), with list pages of 20 unless
+`limit` asks for more (the watchdog asks for 100):
 
-1. `check`: runs `watchdog check` as a subprocess (the console script, a fresh policy file in a temp dir) and
-   times it end to end (interpreter start-up included). The fake's handler class is swapped for a subclass
-   that counts requests in flight, so the maximum concurrency the fake saw is measured, not assumed.
-2. `baseline`: what a hand-written script does, also as a subprocess (this file with `--baseline-worker`):
-   page through each namespace with plain sequential GETs (huggingface_hub's own session; its
-   `list_inference_endpoints` does not follow cursors), `HfApi.get_inference_endpoint` for EVERY endpoint,
-   then replica and open-metrics GETs for each billable one, one request after another.
-3. `rss`: `watchdog check` against a larger fleet (latency 0) from a fresh wrapper process that reads its
-   child's peak RSS with `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`.
+- `no-metrics`: 1,000 endpoints in 4 namespaces, 250 billable, 50 ms per request, and open metrics refused (403)
+  everywhere, as on most plans. The naive baseline runs against this fleet too.
+- `no-metrics-404`: the same fleet, the open-metrics route answering 404 instead (one run: requests only).
+- `enterprise`: the same fleet with open metrics on every endpoint (a Team or Enterprise plan).
+- `10k`: 10,000 endpoints in 40 namespaces, 2,500 billable, no open metrics, at 0 ms per request: what the runner
+  itself costs (CPU, memory) when the API answers at once.
 
-It prints a table, the per-route request counts against the bound computed from the fleet, and exits 1 when
-any target is missed (2 on a setup error). `--json PATH` also writes every figure as JSON.
+Each timed `watchdog check --policies P --state S` runs as a subprocess (the installed console script, interpreter
+start-up included; `--in-process` calls `watchdog.cli.main` instead), its own CPU time and peak RSS read with
+`os.wait4`. One more run per case adds `--report` and its JSON must cover the whole fleet. Requests are counted
+at the fake, per route and per run, against a bound computed from the fleet it serves; the fake's handler class
+is swapped for a subclass that counts requests in flight. The baseline (`--baseline-worker`, also a subprocess)
+pages through each namespace with plain GETs, calls `HfApi.get_inference_endpoint` for every endpoint, then
+replica and open-metrics GETs for each billable one, one request after another.
+
+It prints a table per case and one PASS/FAIL line per target, and exits 1 when a target is missed (2 on a setup
+error). `--json PATH` also writes every figure as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -32,13 +39,15 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 TOKEN = "hf_benchmark_token_not_secret"
 FORBIDDEN_CHILD_ENV = ("HF_", "HUGGING_FACE_", "GITHUB_", "SLACK_", "WATCHDOG_")
 CHILD_TIMEOUT = 300.0  # seconds: every subprocess is bounded
+SERVER_PAGE = 20  # the fake's page when no `limit` is sent: the documented default
+KNOWN_ROUTES = ("list", "provider", "get", "replica", "open-metrics")
 
 # ---------------------------------------------------------------------------------------------------------------
 # The naive baseline (runs in its own process: `sweep.py --baseline-worker URL NS...`)
@@ -82,7 +91,7 @@ def baseline_worker(root_url: str, namespaces: list[str]) -> int:
             hf_raise_for_status(replicas)
             totals["replica_items"] += len(replicas.json().get("items", []))
             metrics = session.get(f"{api_url}/endpoint/{namespace}/{name}/open-metrics", headers=headers)
-            if metrics.status_code != 403:  # plans without open metrics answer 403; a script shrugs
+            if metrics.status_code not in (403, 404):  # plans without open metrics refuse them; a script shrugs
                 hf_raise_for_status(metrics)
             totals["metrics_bytes"] += len(metrics.content)
     totals["inner_seconds"] = round(time.perf_counter() - started, 3)
@@ -101,12 +110,10 @@ class InFlight:
         self._lock = threading.Lock()
         self.current = 0
         self.maximum = 0
-        self.total = 0
 
     def enter(self) -> None:
         with self._lock:
             self.current += 1
-            self.total += 1
             self.maximum = max(self.maximum, self.current)
 
     def leave(self) -> None:
@@ -115,7 +122,7 @@ class InFlight:
 
     def reset(self) -> None:
         with self._lock:
-            self.current = self.maximum = self.total = 0
+            self.current = self.maximum = 0
 
 
 def instrument(api: Any) -> InFlight:
@@ -156,48 +163,85 @@ def instrument(api: Any) -> InFlight:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Fleet, policy, request bound
+# Cases, the served fleet and its request bound
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    namespaces: int
+    endpoints: int
+    billable: int
+    latency: float  # seconds the fake sleeps before each answer
+    open_metrics: bool  # every endpoint has them (a Team/Enterprise plan) or none has
+    refusal: int = 403  # how the route refuses them: 403 (the fleet) or 404 (a persistent fault)
+    repeat: int = 5  # timed runs; the wall-time target is on their median
+    max_wall: float | None = None
+    min_ratio: float | None = None  # needs the baseline
+    max_rss_mb: float | None = None
+    baseline: bool = False
+
+    @property
+    def plan(self) -> str:
+        return "open metrics on every endpoint" if self.open_metrics else f"open metrics refused ({self.refusal}) everywhere"
+
+
+FULL = (
+    Case("no-metrics", 4, 1000, 250, 0.05, False, max_wall=1.5, min_ratio=40.0, baseline=True),
+    Case("no-metrics-404", 4, 1000, 250, 0.05, False, refusal=404, repeat=1),
+    # No issue target here: a guard. Its floor is 516 requests x 50 ms / 16 in flight = 1.6 s, plus start-up.
+    Case("enterprise", 4, 1000, 250, 0.05, True, max_wall=3.0),
+    Case("10k", 40, 10_000, 2500, 0.0, False, repeat=2, max_wall=6.0, max_rss_mb=250.0),
+)
+QUICK = (
+    Case("no-metrics", 4, 200, 50, 0.005, False, repeat=1, max_wall=5.0),
+    Case("no-metrics-404", 4, 200, 50, 0.005, False, refusal=404, repeat=1),
+    Case("enterprise", 4, 200, 50, 0.005, True, repeat=1, max_wall=5.0),
+)
 
 
 @dataclass
-class FleetShape:
+class Served:
+    """The fleet as the fake serves it (its states, not the generator's intentions)."""
+
     namespaces: list[str]
-    endpoints: int
-    billable: int
     per_namespace: dict[str, int]
-    billable_per_namespace: dict[str, int]
-    page_size: int | None
+    billable: dict[str, int]
+    running: dict[str, int]  # billable endpoints that are `running`: only they can decide a probe
 
     @property
-    def list_pages(self) -> int:
-        if self.page_size is None:
-            return len(self.namespaces)
-        return sum(max(1, math.ceil(n / self.page_size)) for n in self.per_namespace.values())
+    def endpoints(self) -> int:
+        return sum(self.per_namespace.values())
+
+    def pages(self, size: int) -> int:
+        return sum(max(1, math.ceil(n / size)) for n in self.per_namespace.values())
 
 
-def fleet_shape(api: Any) -> FleetShape:
-    """Read the served fleet back from the fake (its states, not the generator's intentions)."""
+def served(api: Any) -> Served:
     from watchdog.core.model import BILLABLE_STATES
 
-    per_ns: dict[str, int] = {}
-    billable_ns: dict[str, int] = {}
+    per_ns, billable, running = {}, {}, {}
     for ns in api.fleet.namespaces:
-        per_ns[ns.name] = len(ns.endpoints)
-        billable_ns[ns.name] = sum(1 for e in ns.endpoints if api.state_of(ns.name, e.name) in BILLABLE_STATES)
-    return FleetShape(list(per_ns), sum(per_ns.values()), sum(billable_ns.values()), per_ns, billable_ns,
-                      api.page_size)
+        states = [api.state_of(ns.name, e.name) for e in ns.endpoints]
+        per_ns[ns.name] = len(states)
+        billable[ns.name] = sum(1 for s in states if s in BILLABLE_STATES)
+        running[ns.name] = sum(1 for s in states if s == "running")
+    return Served(list(per_ns), per_ns, billable, running)
 
 
-def request_bound(shape: FleetShape, actions: int = 0) -> dict[str, int]:
-    """The issue's bound: list pages + one hardware call per namespace + 2 per billable + one per action."""
-    return {
-        "list": shape.list_pages,
-        "provider": len(shape.namespaces),
-        "replica": shape.billable,
-        "open-metrics": shape.billable,
-        "actions": actions,
-        "total": shape.list_pages + len(shape.namespaces) + 2 * shape.billable + actions,
+def request_bound(case: Case, fleet: Served, page_limit: int) -> dict[str, int]:
+    """The issue's bound, route by route: pages + one price list per namespace with a billable endpoint + one
+    replica call per billable endpoint + open metrics for each billable one (a Team/Enterprise plan) or one probe
+    per namespace with a running billable endpoint (any other plan)."""
+    billable = sum(fleet.billable.values())
+    bound = {
+        "list": fleet.pages(page_limit),
+        "provider": sum(1 for n in fleet.billable.values() if n),
+        "replica": billable,
+        "open-metrics": billable if case.open_metrics else sum(1 for n in fleet.running.values() if n),
     }
+    bound["total"] = sum(bound.values())
+    return bound
 
 
 def write_policy(directory: Path, namespaces: list[str]) -> Path:
@@ -230,275 +274,287 @@ def child_env(root_url: str, home: Path) -> dict[str, str]:
     return env
 
 
-def check_argv(workdir: Path, policy: Path, concurrency: int | None, report: bool = False) -> list[str]:
-    argv = [*watchdog_command(), "check", "--policies", str(policy), "--state", str(workdir / "state.json")]
+def check_args(workdir: Path, policy: Path, concurrency: int | None, report: bool = False) -> list[str]:
+    args = ["check", "--policies", str(policy), "--state", str(workdir / "state.json")]
     if report:
-        argv += ["--report", str(workdir / "report.json")]
+        args += ["--report", str(workdir / "report.json")]
     if concurrency is not None:
-        argv += ["--concurrency", str(concurrency)]
-    return argv
+        args += ["--concurrency", str(concurrency)]
+    return args
 
 
-def verify_report(path: Path, shape: FleetShape) -> list[str]:
+def verify_report(path: Path, fleet: Served) -> list[str]:
     """The check must have seen the whole fleet; a fast run that skipped endpoints proves nothing."""
     data = json.loads(path.read_text(encoding="utf-8"))
     problems = []
-    if len(data.get("endpoints") or []) != shape.endpoints:
-        problems.append(f"report lists {len(data.get('endpoints') or [])} endpoints, fleet has {shape.endpoints}")
+    if len(data.get("endpoints") or []) != fleet.endpoints:
+        problems.append(f"report lists {len(data.get('endpoints') or [])} endpoints, fleet has {fleet.endpoints}")
     bad = [ns["name"] for ns in data.get("namespaces", []) if not ns.get("ok")]
     if bad:
         problems.append(f"namespaces failed: {', '.join(bad)}")
     billable = sum(1 for e in data.get("endpoints") or [] if e.get("state") in
                    {"pending", "initializing", "updating", "running"})
-    if billable != shape.billable:
-        problems.append(f"report has {billable} billable endpoints, fleet has {shape.billable}")
+    if billable != sum(fleet.billable.values()):
+        problems.append(f"report has {billable} billable endpoints, fleet has {sum(fleet.billable.values())}")
     return problems
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Phases
+# One run of the check
 
 
 @dataclass
-class Results:
-    config: dict[str, Any]
-    shape: dict[str, Any] = field(default_factory=dict)
-    check_walls: list[float] = field(default_factory=list)
-    check_report_wall: float | None = None
-    check_requests: dict[str, int] = field(default_factory=dict)
-    check_max_in_flight: int = 0
+class RunFigures:
+    wall: float
+    cpu: float | None = None  # user + system seconds of the check process (subprocess runs)
+    rss_mb: float | None = None  # its peak resident set
+    first_answer: float = 0.0  # seconds from start to the fake's first and last answers
+    last_answer: float = 0.0
+    requests: dict[str, int] = field(default_factory=dict)
+    list_queries: list[Mapping[str, str]] = field(default_factory=list)
+
+
+def run_subprocess(argv: list[str], env: Mapping[str, str], cwd: Path) -> tuple[float, float, float, int, str]:
+    """(wall, cpu, peak RSS MB, exit code, stderr) of one child, its own rusage read with os.wait4."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, env=dict(env), cwd=cwd, stdout=out, stderr=err)
+        deadline = time.monotonic() + CHILD_TIMEOUT
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise SystemExit(f"sweep: {' '.join(argv[:2])} timed out")
+            time.sleep(0.002)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
+                err.read().decode("utf-8", "replace"))
+
+
+def run_in_process(args: list[str], env: Mapping[str, str]) -> tuple[float, int, str]:
+    from watchdog.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
+    code = main(args, env=env, stdout=out, stderr=err)
+    return time.perf_counter() - started, code, err.getvalue()
+
+
+def one_check(api: Any, args: list[str], env: Mapping[str, str], cwd: Path, in_process: bool) -> RunFigures:
+    api.clear_requests()
+    started = time.monotonic()
+    if in_process:
+        wall, code, stderr = run_in_process(args, env)
+        cpu = rss = None
+    else:
+        wall, cpu, rss, code, stderr = run_subprocess([*watchdog_command(), *args], env, cwd)
+    if code != 0:
+        sys.stderr.write(f"sweep: watchdog {' '.join(args[:1])} exited {code}\n{stderr[-4000:]}\n")
+        raise SystemExit(2)
+    log = api.request_log()
+    figures = RunFigures(wall, cpu, rss, requests=dict(api.request_counts()),
+                         list_queries=[dict(e.query) for e in log if e.route == "list"])
+    if log:
+        figures.first_answer = min(e.monotonic for e in log) - started
+        figures.last_answer = max(e.monotonic for e in log) - started
+    return figures
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cases
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    fleet: dict[str, Any] = field(default_factory=dict)
+    bound: dict[str, int] = field(default_factory=dict)
+    runs: list[RunFigures] = field(default_factory=list)
+    report_run: RunFigures | None = None
+    max_in_flight: int = 0
     baseline_wall: float | None = None
     baseline_requests: dict[str, int] = field(default_factory=dict)
     baseline_max_in_flight: int = 0
-    baseline_detail: dict[str, Any] = field(default_factory=dict)
-    bound: dict[str, int] = field(default_factory=dict)
-    rss: dict[str, Any] = field(default_factory=dict)
-    checks: list[dict[str, Any]] = field(default_factory=list)
 
-    def target(self, name: str, measured: str, limit: str, ok: bool) -> None:
-        self.checks.append({"target": name, "measured": measured, "limit": limit, "ok": bool(ok)})
+    @property
+    def median_wall(self) -> float:
+        return statistics.median(r.wall for r in self.runs)
 
+    @property
+    def median_run(self) -> RunFigures:
+        return sorted(self.runs, key=lambda r: r.wall)[(len(self.runs) - 1) // 2]
 
-def run_child(argv: list[str], env: Mapping[str, str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
-    started = time.perf_counter()
-    proc = subprocess.run(argv, env=dict(env), cwd=cwd, capture_output=True, text=True, timeout=CHILD_TIMEOUT)
-    return time.perf_counter() - started, proc
-
-
-def fail_setup(what: str, proc: subprocess.CompletedProcess) -> None:
-    sys.stderr.write(f"sweep: {what} exited {proc.returncode}\n--- stderr ---\n{proc.stderr[-4000:]}\n")
-    raise SystemExit(2)
+    @property
+    def peak_rss(self) -> float | None:
+        values = [r.rss_mb for r in [*self.runs, self.report_run] if r is not None and r.rss_mb is not None]
+        return max(values) if values else None
 
 
-def bench_speed(args: argparse.Namespace, res: Results, tmp: Path) -> None:
-    from watchdog.fakes.endpoints_api import FakeEndpointsAPI
-    from watchdog.fakes.fleet import synthetic_fleet
+def run_case(case: Case, args: argparse.Namespace, tmp: Path) -> CaseResult:
+    from watchdog.adapters.listing import PAGE_LIMIT
+    from watchdog.fakes.endpoints_api import FakeEndpointsAPI, Fault, synthetic_fleet
 
-    fleet = synthetic_fleet(namespaces=args.namespaces, endpoints=args.endpoints, billable=args.billable,
-                            seed=args.seed)
-    api = FakeEndpointsAPI(fleet, page_size=args.page_size, latency=args.latency)
+    fleet = synthetic_fleet(namespaces=case.namespaces, endpoints=case.endpoints, billable=case.billable,
+                            seed=args.seed, open_metrics=case.open_metrics)
+    api = FakeEndpointsAPI(fleet, page_size=SERVER_PAGE, latency=case.latency)
+    if not case.open_metrics and case.refusal == 404:
+        api.add_fault(Fault(route="open-metrics", status=404, times=None, message="Not Found"))
     api.start()
+    workdir = tmp / case.key
+    workdir.mkdir()
+    result = CaseResult(case)
     try:
         gauge = instrument(api)
-        shape = fleet_shape(api)
-        res.shape = {"namespaces": shape.namespaces, "endpoints": shape.endpoints, "billable": shape.billable,
-                     "page_size": shape.page_size, "list_pages": shape.list_pages,
-                     "billable_per_namespace": shape.billable_per_namespace}
-        res.bound = request_bound(shape)  # `check` acts on nothing: zero actions
-        env = child_env(api.base_url, tmp)
-        policy = write_policy(tmp, shape.namespaces)
-
-        # 1. watchdog check, `repeat` timed runs (plain `check`, text report to stdout), then one more with
-        #    `--report` whose JSON proves the whole fleet was listed and measured. Requests are counted per run;
-        #    the in-flight maximum covers every run.
-        api.clear_requests()
-        gauge.reset()
-        per_run_counts: list[dict[str, int]] = []
-        for i in range(args.repeat + 1):
-            verify = i == args.repeat
-            before = dict(api.request_counts())
-            wall, proc = run_child(check_argv(tmp, policy, args.concurrency, report=verify), env, tmp)
-            if proc.returncode != 0:
-                fail_setup("watchdog check", proc)
-            if str(shape.endpoints) not in proc.stdout:
-                sys.stderr.write("sweep: the check output does not mention the fleet size:\n" + proc.stdout[:2000])
-                raise SystemExit(2)
-            after = dict(api.request_counts())
-            per_run_counts.append({k: after.get(k, 0) - before.get(k, 0) for k in after})
-            if verify:
-                res.check_report_wall = wall
-                problems = verify_report(tmp / "report.json", shape)
-                if problems:
-                    sys.stderr.write("sweep: the check report is incomplete: " + "; ".join(problems) + "\n")
-                    raise SystemExit(2)
-            else:
-                res.check_walls.append(wall)
-        res.check_requests = per_run_counts[0]
-        res.check_max_in_flight = gauge.maximum
-        if any(c != per_run_counts[0] for c in per_run_counts):
-            res.target("same requests every run", json.dumps(per_run_counts), "identical", False)
-
-        # 2. the naive sequential baseline, against the same server.
-        api.clear_requests()
-        gauge.reset()
-        wall, proc = run_child([sys.executable, str(Path(__file__).resolve()), "--baseline-worker", api.base_url,
-                                *shape.namespaces], env, tmp)
-        if proc.returncode != 0:
-            fail_setup("the baseline", proc)
-        res.baseline_wall = wall
-        res.baseline_detail = json.loads(proc.stdout.strip().splitlines()[-1])
-        res.baseline_requests = dict(api.request_counts())
-        res.baseline_max_in_flight = gauge.maximum
-    finally:
-        api.stop()
-
-
-RSS_WRAPPER = r"""
-import json, resource, subprocess, sys
-proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=%r)
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"code": proc.returncode, "maxrss_kb": usage.ru_maxrss, "stderr": proc.stderr[-2000:]}))
-""" % CHILD_TIMEOUT
-
-
-def bench_rss(args: argparse.Namespace, res: Results, tmp: Path) -> None:
-    from watchdog.fakes.endpoints_api import FakeEndpointsAPI
-    from watchdog.fakes.fleet import synthetic_fleet
-
-    n = args.rss_endpoints
-    fleet = synthetic_fleet(namespaces=args.namespaces, endpoints=n, billable=round(n * args.billable / args.endpoints),
-                            seed=args.seed)
-    api = FakeEndpointsAPI(fleet, page_size=args.page_size, latency=0.0)
-    api.start()
-    try:
-        shape = fleet_shape(api)
-        workdir = tmp / "rss"
-        workdir.mkdir()
+        shape = served(api)
+        result.fleet = {"namespaces": shape.namespaces, "endpoints": shape.endpoints,
+                        "billable": sum(shape.billable.values()), "pages_of_20": shape.pages(SERVER_PAGE),
+                        "pages_asked": shape.pages(PAGE_LIMIT), "page_limit": PAGE_LIMIT}
+        result.bound = request_bound(case, shape, PAGE_LIMIT)
+        env = child_env(api.base_url, workdir)
         policy = write_policy(workdir, shape.namespaces)
-        argv = [sys.executable, "-c", RSS_WRAPPER, *check_argv(workdir, policy, args.concurrency, report=True)]
-        wall, proc = run_child(argv, child_env(api.base_url, tmp), workdir)
-        if proc.returncode != 0:
-            fail_setup("the RSS wrapper", proc)
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
-        if out["code"] != 0:
-            sys.stderr.write(f"sweep: watchdog check (RSS run) exited {out['code']}\n{out['stderr']}\n")
-            raise SystemExit(2)
+        gauge.reset()
+        if args.quick:  # one run, timed and verified at once: the quick variant's times are only a guard
+            result.report_run = one_check(api, check_args(workdir, policy, args.concurrency, report=True), env,
+                                          workdir, args.in_process)
+            result.runs.append(result.report_run)
+        else:
+            for _ in range(case.repeat):
+                result.runs.append(one_check(api, check_args(workdir, policy, args.concurrency), env, workdir,
+                                             args.in_process))
+            # One more run with --report: its JSON must cover the whole fleet (and its peak RSS counts too).
+            result.report_run = one_check(api, check_args(workdir, policy, args.concurrency, report=True), env,
+                                          workdir, args.in_process)
         problems = verify_report(workdir / "report.json", shape)
         if problems:
-            sys.stderr.write("sweep: the RSS run's report is incomplete: " + "; ".join(problems) + "\n")
+            sys.stderr.write(f"sweep: the {case.key} report is incomplete: " + "; ".join(problems) + "\n")
             raise SystemExit(2)
-        res.rss = {"endpoints": shape.endpoints, "billable": shape.billable, "wall_s": round(wall, 3),
-                   "peak_rss_mb": round(out["maxrss_kb"] / 1024, 1), "requests": sum(api.request_counts().values())}
+        result.max_in_flight = gauge.maximum
+        if case.baseline and not args.no_baseline:
+            api.clear_requests()
+            gauge.reset()
+            wall, _, _, code, stderr = run_subprocess(
+                [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", api.base_url, *shape.namespaces],
+                env, workdir)
+            if code != 0:
+                sys.stderr.write(f"sweep: the baseline exited {code}\n{stderr[-4000:]}\n")
+                raise SystemExit(2)
+            result.baseline_wall = wall
+            result.baseline_requests = dict(api.request_counts())
+            result.baseline_max_in_flight = gauge.maximum
     finally:
         api.stop()
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Targets and output
 
 
-def evaluate_targets(args: argparse.Namespace, res: Results, default_concurrency: int) -> None:
-    check_wall = statistics.median(res.check_walls)
-    worst = max(res.check_walls)
-    ratio = (res.baseline_wall or 0) / check_wall
-    res.target("check wall time (worst run)", f"{worst:.2f} s", f"<= {args.max_wall:g} s", worst <= args.max_wall)
-    res.target("speed-up vs naive baseline", f"{ratio:.1f}x", f">= {args.min_ratio:g}x", ratio >= args.min_ratio)
+@dataclass
+class Target:
+    name: str
+    measured: str
+    limit: str
+    ok: bool
 
-    counts, bound = res.check_requests, res.bound
+
+def targets(res: CaseResult, concurrency: int, page_limit: int) -> list[Target]:
+    case, bound, counts = res.case, res.bound, res.runs[0].requests
+    key = case.key
+    found: list[Target] = []
+
+    def add(name: str, measured: Any, limit: str, ok: bool) -> None:
+        found.append(Target(f"{key}: {name}", str(measured), limit, bool(ok)))
+
+    if case.max_wall is not None:
+        label = f"median of {len(res.runs)}" if len(res.runs) > 1 else "1 run"
+        add(f"wall time ({label})", f"{res.median_wall:.2f} s", f"<= {case.max_wall:g} s", res.median_wall <= case.max_wall)
+    if case.min_ratio is not None and res.baseline_wall is not None:
+        ratio = res.baseline_wall / res.median_wall
+        add("speed-up vs naive baseline", f"{ratio:.1f}x", f">= {case.min_ratio:g}x", ratio >= case.min_ratio)
+        add("baseline requests in flight", res.baseline_max_in_flight, "== 1", res.baseline_max_in_flight == 1)
+    if case.max_rss_mb is not None and res.peak_rss is not None:
+        add("peak RSS (with --report too)", f"{res.peak_rss:.0f} MB", f"<= {case.max_rss_mb:g} MB",
+            res.peak_rss <= case.max_rss_mb)
     total = sum(counts.values())
-    res.target("requests (total)", str(total), f"<= {bound['total']} (bound)", total <= bound["total"])
-    res.target("list requests", str(counts.get("list", 0)), f"== {bound['list']} pages",
-               counts.get("list", 0) == bound["list"])
-    res.target("hardware requests", str(counts.get("provider", 0)), f"<= {bound['provider']} (1/namespace)",
-               counts.get("provider", 0) <= bound["provider"])
-    for route in ("replica", "open-metrics"):
-        res.target(f"{route} requests", str(counts.get(route, 0)), f"<= {bound[route]} (1/billable)",
-                   counts.get(route, 0) <= bound[route])
-    extra = {k: v for k, v in counts.items() if k not in {"list", "provider", "replica", "open-metrics"} and v}
-    res.target("other requests (per-endpoint GET, whoami, actions)", json.dumps(extra) if extra else "0", "== 0",
-               not extra)
-
-    limit = args.concurrency if args.concurrency is not None else default_concurrency
-    res.target("max requests in flight at the fake", str(res.check_max_in_flight), f"<= {limit} (concurrency)",
-               res.check_max_in_flight <= limit)
-    if res.rss:
-        res.target(f"peak RSS at {res.rss['endpoints']} endpoints", f"{res.rss['peak_rss_mb']:.1f} MB",
-                   f"<= {args.max_rss_mb:g} MB", res.rss["peak_rss_mb"] <= args.max_rss_mb)
+    how = "pages + price lists + 2 x billable" if case.open_metrics else "pages + price lists + billable + probes"
+    add("requests (total)", total, f"<= {bound['total']} ({how})", total <= bound["total"])
+    routes = ("list", "provider", "replica", "open-metrics")
+    made = " / ".join(str(counts.get(route, 0)) for route in routes)
+    per = "pages / price lists / replicas / " + ("open metrics" if case.open_metrics else "probes")
+    add("requests by route", made, f"== {' / '.join(str(bound[r]) for r in routes)} ({per})",
+        all(counts.get(route, 0) == bound[route] for route in routes))
+    asked = all(q.get("limit") == str(page_limit) for r in res.runs for q in r.list_queries)
+    add("every list request asks limit", "yes" if asked else "no", f"== {page_limit}", asked)
+    extra = {k: v for k, v in counts.items() if k not in KNOWN_ROUTES or k == "get"}
+    add("other requests (per-endpoint GET, whoami, actions)", json.dumps(extra) if extra else 0, "== 0", not extra)
+    same = all(r.requests == counts for r in [*res.runs, *([res.report_run] if res.report_run else [])])
+    add("same requests every run", "yes" if same else "no", "identical", same)
+    add("max requests in flight at the fake", res.max_in_flight, f"<= {concurrency} (concurrency)",
+        res.max_in_flight <= concurrency)
+    return found
 
 
-def print_report(args: argparse.Namespace, res: Results, default_concurrency: int) -> None:
-    s = res.shape
-    conc = args.concurrency if args.concurrency is not None else f"{default_concurrency} (default)"
-    print(f"fleet: {s['endpoints']} endpoints in {len(s['namespaces'])} namespaces ({', '.join(s['namespaces'])}), "
-          f"{s['billable']} billable, list pages of {s['page_size']} ({s['list_pages']} pages); "
-          f"fake latency {args.latency * 1000:g} ms/request; concurrency {conc}; {os.cpu_count()} CPUs")
-    print(f"check command: {' '.join(Path(a).name if i == 0 else a for i, a in enumerate(check_argv(Path('TMP'), Path('TMP/policies.yaml'), args.concurrency)))}")
-    print()
-    check_wall = statistics.median(res.check_walls)
-    rows = [
-        ("", "watchdog check", "naive baseline"),
-        ("wall time (s)", f"{check_wall:.2f}" + (f" (median of {len(res.check_walls)}: "
-                                                  + ", ".join(f"{w:.2f}" for w in res.check_walls) + ")"
-                                                  if len(res.check_walls) > 1 else ""),
-         f"{res.baseline_wall:.2f}"),
-        ("wall time with --report (s)", f"{res.check_report_wall:.2f}", ""),
-        ("requests", str(sum(res.check_requests.values())), str(sum(res.baseline_requests.values()))),
-    ]
-    for route in ("list", "provider", "get", "replica", "open-metrics"):
-        rows.append((f"  {route}", str(res.check_requests.get(route, 0)), str(res.baseline_requests.get(route, 0))))
-    others = sorted((set(res.check_requests) | set(res.baseline_requests)) - {"list", "provider", "get", "replica",
-                                                                              "open-metrics"})
-    for route in others:
-        rows.append((f"  {route}", str(res.check_requests.get(route, 0)), str(res.baseline_requests.get(route, 0))))
-    rows.append(("max in flight at fake", str(res.check_max_in_flight), str(res.baseline_max_in_flight)))
-    rows.append(("speed-up", f"{(res.baseline_wall or 0) / check_wall:.1f}x", "1.0x"))
+def print_case(res: CaseResult, concurrency_text: str) -> None:
+    case, f = res.case, res.fleet
+    print(f"case {case.key}: {f['endpoints']} endpoints in {len(f['namespaces'])} namespaces, {f['billable']} billable, "
+          f"{case.plan}; {f['pages_of_20']} pages of 20 (the default), {f['pages_asked']} of {f['page_limit']} as "
+          f"asked; {case.latency * 1000:g} ms per request; concurrency {concurrency_text}")
+    run = res.median_run
+    walls = ", ".join(f"{r.wall:.2f}" for r in res.runs)
+    rows = [("", "watchdog check", "naive baseline" if res.baseline_wall is not None else ""),
+            ("wall time (s)", f"{res.median_wall:.2f}" + (f" (median of {len(res.runs)}: {walls})" if len(res.runs) > 1 else ""),
+             f"{res.baseline_wall:.2f}" if res.baseline_wall is not None else "")]
+    if run.cpu is not None:
+        rows.append(("CPU time, median run (s)", f"{run.cpu:.2f}", ""))
+        rows.append(("first / last answer (s)", f"{run.first_answer:.2f} / {run.last_answer:.2f}", ""))
+    if res.peak_rss is not None:
+        rows.append(("peak RSS (MB)", f"{max(r.rss_mb or 0 for r in res.runs):.0f} (with --report: "
+                     f"{res.report_run.rss_mb if res.report_run else 0:.0f})", ""))
+    counts = res.runs[0].requests
+    rows.append(("requests", str(sum(counts.values())),
+                 str(sum(res.baseline_requests.values())) if res.baseline_wall is not None else ""))
+    for route in (*KNOWN_ROUTES, *sorted((set(counts) | set(res.baseline_requests)) - set(KNOWN_ROUTES))):
+        rows.append((f"  {route}", str(counts.get(route, 0)),
+                     str(res.baseline_requests.get(route, 0)) if res.baseline_wall is not None else ""))
+    rows.append(("max in flight at fake", str(res.max_in_flight),
+                 str(res.baseline_max_in_flight) if res.baseline_wall is not None else ""))
+    if res.baseline_wall is not None:
+        rows.append(("speed-up", f"{res.baseline_wall / res.median_wall:.1f}x", "1.0x"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
-        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(r)))
+        print("  " + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(r)).rstrip())
     b = res.bound
-    print(f"\nrequest bound: {b['list']} list pages + {b['provider']} hardware (1/namespace) + "
-          f"2 x {res.shape['billable']} billable + {b['actions']} actions = {b['total']}; "
-          f"check made {sum(res.check_requests.values())}"
-          + (" (exactly the bound)" if sum(res.check_requests.values()) == b["total"] else ""))
-    if res.rss:
-        r = res.rss
-        print(f"peak RSS: watchdog check over {r['endpoints']} endpoints ({r['billable']} billable, latency 0): "
-              f"{r['peak_rss_mb']:.1f} MB, {r['wall_s']:.2f} s wall, {r['requests']} requests")
+    metrics = (f"{b['open-metrics']} open metrics (1/billable)" if case.open_metrics
+               else f"{b['open-metrics']} metrics probes (1/namespace)")
+    made = sum(counts.values())
+    print(f"  request bound: {b['list']} list pages + {b['provider']} price lists + {b['replica']} replicas + "
+          f"{metrics} = {b['total']}; check made {made}" + (" (exactly the bound)" if made == b["total"] else ""))
     print()
-    width = max(len(c["target"]) for c in res.checks)
-    mwidth = max(len(c["measured"]) for c in res.checks)
-    for c in res.checks:
-        print(f"{'PASS' if c['ok'] else 'FAIL'}  {c['target'].ljust(width)}  {c['measured'].rjust(mwidth)}  {c['limit']}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="benchmarks/sweep.py", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true",
-                   help="small variant: 200 endpoints, 10 ms latency, ratio >= 3, RSS at 500 endpoints")
-    p.add_argument("--endpoints", type=int, help="fleet size (default 1000; quick 200)")
-    p.add_argument("--namespaces", type=int, default=4)
-    p.add_argument("--billable", type=int, help="billable endpoints (default a quarter of the fleet)")
-    p.add_argument("--page-size", type=int, default=20, help="the fake's list page size")
-    p.add_argument("--latency", type=float, help="seconds the fake sleeps per request (default 0.05; quick 0.01)")
+                   help="the small variant: 200 endpoints at 5 ms, in-process, one run per case, no baseline")
+    p.add_argument("--case", action="append", help="run only this case (repeatable): "
+                   + ", ".join(c.key for c in FULL))
+    p.add_argument("--repeat", type=int, help="timed runs per case (default: the case's own, 5 or 2; quick 1)")
     p.add_argument("--concurrency", type=int, default=None,
                    help="pass --concurrency N to watchdog (default: not passed, the product default applies)")
-    p.add_argument("--repeat", type=int, help="timed check runs (default 3; quick 1)")
-    p.add_argument("--rss-endpoints", type=int, help="fleet size of the peak-RSS run (default 5000; quick 500; 0 skips)")
-    p.add_argument("--max-wall", type=float, help="target: check wall seconds (default 4; quick 10)")
-    p.add_argument("--min-ratio", type=float, help="target: baseline / check (default 15; quick 3)")
-    p.add_argument("--max-rss-mb", type=float, default=150.0)
+    p.add_argument("--in-process", action="store_true", help="call watchdog.cli.main instead of a subprocess")
+    p.add_argument("--no-baseline", action="store_true", help="skip the naive baseline (and its ratio target)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
     args = p.parse_args(argv)
-    quick = args.quick
-    for name, full, small in (("endpoints", 1000, 200), ("latency", 0.05, 0.01), ("repeat", 3, 1),
-                              ("rss_endpoints", 5000, 500), ("max_wall", 4.0, 10.0), ("min_ratio", 15.0, 3.0)):
-        if getattr(args, name) is None:
-            setattr(args, name, small if quick else full)
-    if args.billable is None:
-        args.billable = args.endpoints // 4
-    if args.repeat < 1 or args.endpoints < 1:
-        p.error("--repeat and --endpoints must be at least 1")
+    if args.quick:
+        args.in_process = True
+    if args.repeat is not None and args.repeat < 1:
+        p.error("--repeat must be at least 1")
     return args
 
 
@@ -508,24 +564,44 @@ def main(argv: list[str] | None = None) -> int:
         return baseline_worker(argv[1], argv[2:])
     args = parse_args(argv)
     from watchdog.adapters.hub import HubSettings
+    from watchdog.adapters.listing import PAGE_LIMIT
 
     default_concurrency = HubSettings.__dataclass_fields__["concurrency"].default
-    res = Results(config={k: v for k, v in vars(args).items() if k != "json"})
+    concurrency = args.concurrency if args.concurrency is not None else default_concurrency
+    cases = [c for c in (QUICK if args.quick else FULL) if not args.case or c.key in args.case]
+    if args.repeat is not None:
+        cases = [replace(c, repeat=args.repeat) for c in cases]
+    if not cases:
+        sys.stderr.write("sweep: no such case\n")
+        return 2
     tmp = Path(tempfile.mkdtemp(prefix="watchdog-sweep-"))
+    results: list[CaseResult] = []
+    started = time.perf_counter()
     try:
-        bench_speed(args, res, tmp)
-        if args.rss_endpoints:
-            bench_rss(args, res, tmp)
+        for case in cases:
+            results.append(run_case(case, args, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    evaluate_targets(args, res, default_concurrency)
-    print_report(args, res, default_concurrency)
+    command = " ".join(["watchdog", *check_args(Path("TMP"), Path("TMP/policies.yaml"), args.concurrency)])
+    mode = "in-process (watchdog.cli.main)" if args.in_process else "subprocess (the console script)"
+    print(f"check command: {command}; {mode}; {os.cpu_count()} CPUs; "
+          f"{time.perf_counter() - started:.0f} s in all\n")
+    concurrency_text = str(args.concurrency) if args.concurrency is not None else f"{default_concurrency} (default)"
+    checks: list[Target] = []
+    for res in results:
+        print_case(res, concurrency_text)
+        checks += targets(res, concurrency, PAGE_LIMIT)
+    width = max(len(c.name) for c in checks)
+    mwidth = max(len(c.measured) for c in checks)
+    for c in checks:
+        print(f"{'PASS' if c.ok else 'FAIL'}  {c.name.ljust(width)}  {c.measured.rjust(mwidth)}  {c.limit}")
     if args.json:
-        out = {**res.__dict__, "check_wall_median": statistics.median(res.check_walls),
-               "ratio": (res.baseline_wall or 0) / statistics.median(res.check_walls),
-               "default_concurrency": default_concurrency}
+        out = {"default_concurrency": default_concurrency, "page_limit": PAGE_LIMIT, "cases": [
+            {**{k: v for k, v in asdict(r).items() if k != "case"}, "case": asdict(r.case),
+             "median_wall": r.median_wall, "peak_rss_mb": r.peak_rss} for r in results],
+            "checks": [asdict(c) for c in checks]}
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    missed = [c["target"] for c in res.checks if not c["ok"]]
+    missed = [c.name for c in checks if not c.ok]
     if missed:
         print(f"\n{len(missed)} target(s) missed: {'; '.join(missed)}")
         return 1

@@ -1,5 +1,5 @@
 """Entry point for `python -m watchdog`."""
 
-from watchdog.cli import main
+from watchdog.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

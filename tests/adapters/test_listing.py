@@ -24,20 +24,23 @@ def fleet(count: int, page_size: int | None) -> dict:
         for i in range(count)]}}}
 
 
-def check(tmp_path, count, page_size, paging, *extra):
+def check(tmp_path, count, page_size, paging, *extra, limit="ignored"):
+    """`watchdog ...` against a fake serving `count` endpoints. By default the fake ignores `limit` and serves pages
+    of its own `page_size`, so that a few endpoints make several pages (the watchdog asks for 100 per page)."""
     (tmp_path / "p.yaml").write_text(POLICY)
     with FakeEndpointsAPI.from_dict(fleet(count, page_size), FakeClock(datetime(2026, 11, 23, tzinfo=timezone.utc))) as api:
-        api.set_shapes("acme-ml", paging=paging)
+        api.set_shapes("acme-ml", paging=paging, limit=limit)
         run = run_watchdog(["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"), "--state",
                             str(tmp_path / "s.json"), *extra], env_for(api.base_url, tmp_path),
                            report=tmp_path / "r.json")
-        return run, api.request_counts().get("list", 0)
+        queries = [entry.query for entry in api.request_log() if entry.route == "list"]
+        return run, len(queries), queries
 
 
 @pytest.mark.parametrize("paging, max_requests", [("next", 5), ("both", 6), ("prev-only", 5), ("swapped", 6),
                                                   ("duplicates", 5)])
 def test_every_endpoint_is_listed_once_whichever_way_the_cursors_come(tmp_path, paging, max_requests):
-    run, requests = check(tmp_path, 23, 5, paging, "check")
+    run, requests, _ = check(tmp_path, 23, 5, paging, "check")
     names = [e["name"] for e in run.report["endpoints"]]
     assert sorted(names) == [f"ep-{i:02d}" for i in range(23)]  # all of them, each once
     assert run.report["namespaces"][0]["endpoints"] == 23
@@ -46,7 +49,7 @@ def test_every_endpoint_is_listed_once_whichever_way_the_cursors_come(tmp_path, 
 
 
 def test_a_full_page_with_no_cursor_is_a_warning_in_the_report_and_the_alert(tmp_path):
-    run, _ = check(tmp_path, 25, 20, "no-cursor", "run", "--dry-run")
+    run, _, _ = check(tmp_path, 25, 20, "no-cursor", "run", "--dry-run")
     ns = run.report["namespaces"][0]
     assert ns["ok"] is True and ns["endpoints"] == 20
     assert any("listing may be incomplete" in w for w in ns["warnings"])
@@ -55,10 +58,59 @@ def test_a_full_page_with_no_cursor_is_a_warning_in_the_report_and_the_alert(tmp
     assert run.code == 0  # a warning, not a failure
 
 
+def test_pages_of_100_are_asked_and_each_page_is_one_request(tmp_path):
+    run, requests, queries = check(tmp_path, 250, 20, "next", "check", limit="honored")
+    assert run.report["namespaces"][0]["endpoints"] == 250 and run.report["namespaces"][0]["warnings"] == []
+    assert requests == 3  # 100 + 100 + 50, where the server's default of 20 took 13 pages
+    assert all(query.get("limit") == "100" for query in queries)
+
+
+@pytest.mark.parametrize("refusal", ["400", "422"])
+def test_a_server_that_refuses_limit_is_listed_without_it(tmp_path, refusal):
+    run, requests, queries = check(tmp_path, 45, 20, "next", "check", limit=refusal)
+    ns = run.report["namespaces"][0]
+    assert ns["ok"] and ns["endpoints"] == 45 and ns["warnings"] == [] and run.code == 0
+    assert queries[0].get("limit") == "100" and all("limit" not in q for q in queries[1:])
+    assert requests == 1 + 3  # the refused page, then 20 + 20 + 5 at the server's default
+
+
+def test_a_full_page_of_the_size_asked_with_no_cursor_is_a_warning_too(tmp_path):
+    run, _, _ = check(tmp_path, 130, 20, "no-cursor", "check", limit="honored")
+    ns = run.report["namespaces"][0]
+    assert ns["endpoints"] == 100
+    assert ns["warnings"] == ["a full page of 100 endpoints (the page size asked for) came with no cursor: "
+                              "listing may be incomplete"]
+
+
 def _fetcher(pages: dict) -> callable:
-    def fetch(cursor):
+    def fetch(cursor, limit):
         return json.loads(json.dumps(pages[cursor]))
     return fetch
+
+
+def test_list_pages_falls_back_to_no_limit_only_when_the_first_page_refuses_it():
+    asked = []
+
+    def fetch(cursor, limit):
+        asked.append((cursor, limit))
+        if limit is not None:
+            raise HubError("list namespace 'ns': HTTP 422", 422)
+        return {"items": [item("a")], "nextCursor": "c"} if cursor is None else {"items": [item("b")]}
+
+    listing = list_pages(fetch, "ns", limit=100)
+    assert [i["name"] for i in listing.items] == ["a", "b"] and asked == [(None, 100), (None, None), ("c", None)]
+    pages = []
+    list_pages(_fetcher({None: {"items": [item("a"), item("b")], "nextCursor": "c"},
+                         "c": {"items": [item("b"), item("c")]}}), "ns", limit=100, on_page=pages.append)
+    assert [[i["name"] for i in page] for page in pages] == [["a", "b"], ["c"]]  # each item once, as it came
+
+    def refuse_later(cursor, limit):
+        if cursor:
+            raise HubError("list namespace 'ns': HTTP 400", 400)
+        return {"items": [item("a")], "nextCursor": "c"}
+
+    with pytest.raises(HubError):  # a refused later page is a failure, not a reason to start again
+        list_pages(refuse_later, "ns", limit=100)
 
 
 def item(name):
@@ -96,4 +148,4 @@ def test_list_pages_rules():
                                         ({"items": {"a": 1}}, "items is dict"), ("x", "str"), (None, "null")])
 def test_an_answer_that_is_not_a_page_fails_the_namespace_and_says_what_came(page, came):
     with pytest.raises(HubError, match=came):
-        list_pages(lambda cursor: page, "ns")
+        list_pages(lambda cursor, limit: page, "ns")

@@ -79,7 +79,7 @@ def test_demo_runs_with_no_token_and_explains_itself_briefly(tmp_path):
     # The caller's secrets are stripped: the demo neither uses nor prints them.
     assert "SENTINEL" not in out + proc.stderr
     assert not (tmp_path / ".watchdog").exists()  # the demo keeps its state in a temporary folder
-    # Its own instant, not the clock's (tests/test_escape.py runs it a month later against its goldens).
+    # Its own instant, not the clock's (tests/core/render/test_escape.py runs it a month later against its goldens).
     assert "check at 2026-11-23T02:17:00Z" in out and "Mon 23 Nov 02:17 UTC: " in out
 
 

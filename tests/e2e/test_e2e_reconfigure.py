@@ -181,7 +181,11 @@ def test_run_fixes_the_configuration_and_tells_everyone_with_the_undo(api, tmp_p
 
     (message,) = slack.messages
     header = message["blocks"][0]["text"]["text"]
-    assert header == "Endpoint watchdog: 1 paused · 3 reconfigured · 4 to watch · $1.00/h saved · idle known 8/9"
+    # One more to watch since issue #15: the notice that alice has no open metrics (so they are no longer asked there).
+    assert header == "Endpoint watchdog: 1 paused · 3 reconfigured · 5 to watch · $1.00/h saved · idle known 8/9"
+    assert run.report["notices"][0:1] == ["open metrics unavailable in namespace alice (403 on alice/alice-demo): request "
+                                     "counters are not asked for its other endpoints; runs remember this for 24 h, "
+                                     "then ask one endpoint again"]
     sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
     wide = next(s for s in sections if "`acme-ml/wide`" in s)
     assert wide.startswith(":wrench: *Reconfigured* `acme-ml/wide` · decision *reconfigure*")
@@ -207,6 +211,9 @@ def test_run_fixes_the_configuration_and_tells_everyone_with_the_undo(api, tmp_p
     again = watchdog(api, tmp_path, "run", env=alert_env(slack, github, tmp_path))
     assert again.code == 0, again.stdout
     assert puts(api) == [] and again.report["summary"]["reconfigured"] == 0
+    # alice's plan has no open metrics: remembered from last night, so not asked at all (the notice is the same).
+    assert [e.namespace for e in api.request_log() if e.route == "open-metrics"].count("alice") == 0
+    assert again.report["notices"] == run.report["notices"][0:1]
     # The reconfigurations and alice's blind spot were said once; the only news is that the endpoint paused last
     # night still does not sleep by itself (paused endpoints are not updated).
     assert slack.messages[-1]["text"] == "Endpoint watchdog: 1 to watch · saved $0.03 this month (est.) · idle known 7/8\n- Over limit: acme-ml/forgotten"

@@ -3,7 +3,7 @@
 The inputs (`tests/golden/pipeline/inputs.json`) are raw API answers of the demo fleet at two instants an hour
 apart, captured once; no server runs here. The goldens pin what a person reads (`render_text`, the Markdown
 report) and what a machine reads (the JSON report), so a refactor that changes any byte fails. After a deliberate
-change, `WATCHDOG_UPDATE_GOLDEN=1 pytest tests/test_golden_pipeline.py` rewrites them; review the diff.
+change, `WATCHDOG_UPDATE_GOLDEN=1 pytest tests/e2e/test_golden_pipeline.py` rewrites them; review the diff.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Shape fuzzing of every other answer the watchdog reads: replica lists, open-metrics bodies, price lists, action
-answers, whoami and list pages (same invariants as tests/test_shape_fuzz.py, same independent stand-in)."""
+answers, whoami and list pages (same invariants as tests/e2e/test_shape_fuzz.py, same independent stand-in)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Property-based shape fuzzing of the lenient readers and the idle model (pure functions: fast, bounded examples).
 
-The end-to-end variations are in tests/test_shape_fuzz*.py; here hypothesis throws arbitrary JSON and text at each
+The end-to-end variations are in tests/e2e/test_shape_fuzz*.py; here hypothesis throws arbitrary JSON and text at each
 reader, random RFC 3339 renderings at the timestamp parser, random combinations of endpoint mutations at
 measure + evaluate, and random request histories at the idle model.
 """
@@ -83,7 +83,7 @@ def test_the_price_reader_takes_any_json(payload):
 def test_the_list_reader_takes_any_json_and_ends(pages):
     calls = []
 
-    def fetch(cursor):
+    def fetch(cursor, limit):
         calls.append(cursor)
         return pages[min(len(calls) - 1, len(pages) - 1)]
 
@@ -108,8 +108,8 @@ def test_combined_endpoint_mutations_never_crash_and_never_pause(chosen):
     for mutation in chosen:
         try:
             payload = apply(payload, mutation)
-        except (KeyError, IndexError, TypeError):
-            return  # an earlier mutation removed what a later one names
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return  # an earlier mutation removed (or nulled) what a later one names
     signals = Signals(price_per_replica_hour=1.0, replica_started_at=NOW - timedelta(hours=1), request_counter=10.0)
     snapshot, _ = measure(payload, "acme-ml", signals, None, NOW)
     verdict = evaluate(POLICY, snapshot, NOW)

@@ -151,6 +151,19 @@ def test_paging_quirks(api, http) -> None:
     assert len(truncated) == 1 and names(truncated[0]) == ["ep-0", "ep-1"] and set(truncated[0]) == {"items"}
 
 
+def test_limit_is_honored_ignored_or_refused(api, http) -> None:
+    names = lambda page: [i["name"] for i in page["items"]]  # noqa: E731
+    assert names(get(http, api, "/endpoint/acme-ml", limit="4")) == ["ep-0", "ep-1", "ep-2", "ep-3"]
+    assert http.get(f"{api.api_url}/endpoint/acme-ml", params={"limit": "101"}).status_code == 400  # over MAX_LIMIT
+    api.set_shapes(namespace="acme-ml", limit="ignored")
+    assert names(get(http, api, "/endpoint/acme-ml", limit="4")) == ["ep-0", "ep-1"]  # the server's page size
+    for status in ("400", "422"):
+        api.set_shapes(namespace="acme-ml", limit=status)
+        assert http.get(f"{api.api_url}/endpoint/acme-ml", params={"limit": "4"}).status_code == int(status)
+        assert names(get(http, api, "/endpoint/acme-ml")) == ["ep-0", "ep-1"]  # no limit: served as before
+    assert names(get(http, api, "/endpoint/alice", limit="4")) == ["solo"]  # other namespaces unaffected
+
+
 def test_shapes_through_the_admin_route_and_their_validation(api, http) -> None:
     response = httpx.post(api.base_url + "/_fake/shapes", json={"namespace": "alice", "replicas": "bare"})
     assert response.status_code == 200 and response.json()["shapes"][0]["replicas"] == "bare"

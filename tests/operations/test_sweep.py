@@ -26,13 +26,15 @@ def raw(name: str, state: str = "running") -> dict:
 class FakeHub:
     """A tiny in-memory stand-in for hub.EndpointsHub recording what was asked of it."""
 
+    concurrency = 4  # the sweep runs on threads even here
+
     def __init__(self, namespaces: dict, broken: dict | None = None, fail_actions: dict | None = None):
         self.namespaces = namespaces
         self.broken = broken or {}
         self.fail_actions = fail_actions or {}
         self.calls: list[tuple] = []
 
-    def list_raw(self, namespace):
+    def list_raw(self, namespace, on_page=None):  # one page: the sweep takes what list_raw returns
         self.calls.append(("list", namespace))
         if namespace in self.broken:
             raise HubError(self.broken[namespace], 403)
@@ -42,9 +44,13 @@ class FakeHub:
         self.calls.append(("prices", namespace))
         return {"aws-us-east-1-nvidia-l4-x1": 0.8}
 
-    def signals(self, namespace, raw, prices):
-        self.calls.append(("signals", namespace, raw["name"]))
-        return Signals(price_per_replica_hour=prices.get(raw["compute"]["id"]), replica_started_at=NOW - timedelta(hours=30))
+    def replicas(self, namespace, raw):
+        self.calls.append(("replicas", namespace, raw["name"]))
+        return Signals(replica_started_at=NOW - timedelta(hours=30))
+
+    def open_metrics(self, namespace, raw):
+        self.calls.append(("open_metrics", namespace, raw["name"]))
+        return Signals()
 
     def _act(self, verb, namespace, name):
         self.calls.append((verb, namespace, name))
@@ -71,7 +77,7 @@ def test_a_failing_namespace_is_reported_and_the_others_are_still_measured():
     assert [s.key for s in fleet.snapshots] == ["good/a", "good/b"]
     assert fleet.memory["bad/x"] == memory["bad/x"]  # kept, not reset by a transient error
     # Only the billable endpoint costs extra requests; the paused one is measured from the listing alone.
-    assert ("signals", "good", "a") in hub.calls and ("signals", "good", "b") not in hub.calls
+    assert ("replicas", "good", "a") in hub.calls and ("replicas", "good", "b") not in hub.calls
 
 
 def test_malformed_item_is_unmeasurable_and_costs_no_extra_request():
@@ -81,7 +87,7 @@ def test_malformed_item_is_unmeasurable_and_costs_no_extra_request():
     fleet = collect(hub, ["ns"], {}, NOW)
     weird = next(s for s in fleet.snapshots if s.name == "weird")
     assert weird.unmeasurable and "unknown state" in weird.unmeasurable
-    assert ("signals", "ns", "weird") not in hub.calls
+    assert ("replicas", "ns", "weird") not in hub.calls
 
 
 def _evaluation(name: str, decision: Decision) -> Evaluation:

@@ -5,7 +5,7 @@ Static checks on `action.yml`, the reusable workflows, the callers (this reposit
 injection, secrets only where the watchdog runs, state carried between runs, the exit-code contract, and every
 `watchdog ...` command line accepted by the real CLI parser. Each check is a function returning the problems it
 finds; `test_each_check_catches_a_broken_copy` feeds each one a deliberately broken copy, so none can pass by
-checking nothing. Nothing here contacts GitHub; tests/test_rehearsal.py runs the whole chain against the fakes.
+checking nothing. Nothing here contacts GitHub; tests/repo/test_rehearsal.py runs the whole chain against the fakes.
 """
 
 from __future__ import annotations
@@ -476,7 +476,7 @@ def test_the_readme_explains_the_placeholder_once_and_offers_watchdog_init():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert "**`OWNER/hf-endpoint-watchdog`** stands for" in text
     assert "URL-of-this-repo" not in text
-    assert "init: pending" not in text  # `watchdog init` exists (tests/test_init.py)
+    assert "init: pending" not in text  # `watchdog init` exists (tests/cli/test_init.py)
     assert re.search(r"ready to copy\. `watchdog init` writes `policies.yaml` and both workflows for you", text)
     assert "Copy `policies.yaml`, `requirements/`" not in text  # the dead copy instructions are gone
 

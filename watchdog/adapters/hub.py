@@ -11,7 +11,6 @@ import time
 from urllib.parse import quote
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, Callable, Mapping, TypeVar
 
 import httpx2  # huggingface_hub 2.x's own HTTP client
@@ -24,8 +23,7 @@ from watchdog import __version__
 from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
 from watchdog.adapters.interface import EndpointGone, HubError, Listing
-from watchdog.adapters.listing import list_pages
-from watchdog.core.lenient import section
+from watchdog.adapters.listing import PAGE_LIMIT, list_pages
 from watchdog.core.measure import Signals, read_replicas, read_request_counter
 from watchdog.core.prices import PriceList, read_price_list
 
@@ -143,6 +141,11 @@ class EndpointsHub:
         hf_raise_for_status(response)
         return response
 
+    @property
+    def concurrency(self) -> int:
+        """Requests in flight at most: the sweep and `map` each run on this many threads."""
+        return max(1, self.settings.concurrency)
+
     def map(self, fn: Callable[[Any], T], items: list[Any]) -> list[T]:
         """Run `fn` over items with at most `concurrency` requests in flight, preserving order."""
         if len(items) <= 1:
@@ -179,20 +182,24 @@ class EndpointsHub:
         names = [org.get("name") for org in (orgs if isinstance(orgs, list) else []) if isinstance(org, Mapping)]
         return [name, *(n.strip() for n in names if isinstance(n, str) and n.strip())]
 
-    def list_raw(self, namespace: str) -> Listing:
+    def list_raw(self, namespace: str, on_page: Callable[[list[Any]], None] | None = None) -> Listing:
         """Every endpoint payload of one namespace, following the paging cursors (`adapters/listing.py`).
 
+        Pages of `limit=PAGE_LIMIT` (100), or the server's default when it refuses the parameter; `on_page` gets
+        each page's new items as it arrives, so they can be measured while the next page is fetched.
         Not `list_inference_endpoints`: it never follows a cursor (a paginated answer would silently hide
         endpoints) and `namespace="*"` swallows per-org errors. Items stay raw so one malformed endpoint
         cannot hide the others.
         """
         route = f"/endpoint/{_seg(namespace)}"
 
-        def fetch(cursor: str | None) -> Any:
-            params = {"cursor": cursor} if cursor else None
-            return self._call(f"list namespace {namespace!r}", lambda: self._get(route, params).json())
+        def fetch(cursor: str | None, limit: int | None) -> Any:
+            params = {"limit": str(limit)} if limit is not None else {}
+            if cursor:
+                params["cursor"] = cursor
+            return self._call(f"list namespace {namespace!r}", lambda: self._get(route, params or None).json())
 
-        return list_pages(fetch, namespace)
+        return list_pages(fetch, namespace, limit=PAGE_LIMIT, on_page=on_page)
 
     def prices(self, namespace: str) -> PriceList:
         """Price per replica-hour by compute id, from the namespace's hardware list (read once per namespace).
@@ -204,34 +211,28 @@ class EndpointsHub:
         payload = self._call(f"hardware list of {namespace!r}", lambda: self._get(f"/provider/{_seg(namespace)}").json())
         return read_price_list(payload)
 
-    def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals:
-        """Replica start and request counter for a billable endpoint; a failed signal is a note, not an error."""
+    def replicas(self, namespace: str, raw: Mapping[str, Any]) -> Signals:
+        """Replica start of a billable endpoint (`GET .../replica`); a failed call is a note, not an error."""
         name = raw["name"]
-        price = prices.get(str(section(raw, "compute").get("id")))
-        notes: list[str] = []
-        tolerated: list[str] = []
-        started: datetime | None = None
-        counter: float | None = None
-        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}"
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}/replica"
         try:
-            reading = read_replicas(self._call(f"replicas of {namespace}/{name}",
-                                               lambda: self._get(f"{route}/replica").json()))
-            started = reading.started_at
-            tolerated.extend(reading.tolerated)
-            if reading.note:
-                notes.append(reading.note)
+            reading = read_replicas(self._call(f"replicas of {namespace}/{name}", lambda: self._get(route).json()))
         except HubError as error:  # includes an answer that is not JSON at all
-            notes.append(f"replica start unknown: {error}")
+            return Signals(notes=(f"replica start unknown: {error}",))
+        return Signals(replica_started_at=reading.started_at, notes=(reading.note,) if reading.note else (),
+                       tolerated=reading.tolerated)
+
+    def open_metrics(self, namespace: str, raw: Mapping[str, Any]) -> Signals:
+        """Request counter of a billable endpoint (`GET .../open-metrics`); a refusal keeps its HTTP status."""
+        name = raw["name"]
+        route = f"/endpoint/{_seg(namespace)}/{_seg(name)}/open-metrics"
         try:
-            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(f"{route}/open-metrics").text)
-            counter, odd = read_request_counter(text)
-            tolerated.extend(odd)
-            if counter is None:
-                notes.append("open-metrics has no http_requests counter")
+            text = self._call(f"open-metrics of {namespace}/{name}", lambda: self._get(route).text)
         except HubError as error:
-            notes.append(f"request counter unknown: {error}")
-        return Signals(price_per_replica_hour=price, replica_started_at=started, request_counter=counter,
-                       notes=tuple(notes), tolerated=tuple(tolerated))
+            return Signals(notes=(f"request counter unknown: {error}",), metrics_status=error.status)
+        counter, odd = read_request_counter(text)
+        return Signals(request_counter=counter, tolerated=odd,
+                       notes=() if counter is not None else ("open-metrics has no http_requests counter",))
 
     def get_raw(self, namespace: str, name: str) -> Mapping[str, Any]:
         """One endpoint's full payload (raises EndpointGone when it no longer exists)."""

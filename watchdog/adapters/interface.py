@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
-from watchdog.core.measure import Signals
+if TYPE_CHECKING:  # only an annotation here: `--help` and `validate` need not import the measuring core
+    from watchdog.core.measure import Signals
 
 
 class HubError(Exception):
@@ -34,11 +35,19 @@ class EndpointGone(HubError):
 
 
 class Hub(Protocol):
-    """What the runner needs from the Endpoints API adapter (hub.EndpointsHub; tests may pass a fake)."""
+    """What the runner needs from the Endpoints API adapter (hub.EndpointsHub; tests may pass a fake).
 
-    def list_raw(self, namespace: str) -> Listing: ...
+    `concurrency` is the one bound on requests in flight: the sweep runs every call (list pages, price lists,
+    replicas, open metrics, of every namespace) on that many threads, and `map` (the actions) uses as many.
+    """
+
+    @property
+    def concurrency(self) -> int: ...
+
+    def list_raw(self, namespace: str, on_page: Callable[[list[Any]], None] | None = None) -> Listing: ...
     def prices(self, namespace: str) -> Mapping[str, float]: ...
-    def signals(self, namespace: str, raw: Mapping[str, Any], prices: Mapping[str, float]) -> Signals: ...
+    def replicas(self, namespace: str, raw: Mapping[str, Any]) -> Signals: ...
+    def open_metrics(self, namespace: str, raw: Mapping[str, Any]) -> Signals: ...
     def pause(self, namespace: str, name: str) -> str: ...
     def scale_to_zero(self, namespace: str, name: str) -> str: ...
     def resume(self, namespace: str, name: str) -> str: ...

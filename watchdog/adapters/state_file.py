@@ -7,7 +7,11 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from datetime import datetime
+from typing import Any, Iterable
+
+from watchdog.core.open_metrics import SECTION as METRICS_SECTION
+from watchdog.core.open_metrics import NoOpenMetrics, remembered
 
 STATE_VERSION = 1
 
@@ -24,6 +28,12 @@ class LoadedState:
         """One top-level section (`endpoints`, `alerts`, `runs`) as a fresh dict."""
         value = self.data.get(name)
         return dict(value) if isinstance(value, dict) else {}
+
+
+def remembered_without_metrics(state: LoadedState, namespaces: Iterable[str],
+                               now: datetime) -> dict[str, NoOpenMetrics]:
+    """The watched namespaces an earlier run found without open metrics, while that is still in force."""
+    return remembered(state.data.get(METRICS_SECTION), namespaces, now)
 
 
 def empty_state() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
@@ -24,7 +25,7 @@ from watchdog.core.redact import MIN_SECRET_LENGTH, Redactor
 from watchdog.core.render.escape import terminal_text
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "Runtime", "UsageError", "build_parser",
-           "main", "parse_now"]
+           "console", "main", "parse_now"]
 
 # Command → "module:function", imported on use so `--help` and `validate` load neither huggingface_hub nor httpx.
 COMMANDS: dict[str, str] = {
@@ -124,3 +125,18 @@ def main(
             stderr.write(terminal_text(redact(traceback.format_exc())))
         stderr.write(terminal_text(redact(f"watchdog: unexpected error: {type(error).__name__}: {error}")) + "\n")
         return EXIT_FAILED
+
+
+def console() -> int:
+    """The `watchdog` console script and `python -m watchdog`: `main()` without the cyclic garbage collector.
+
+    A run is a short process (bounded by `--deadline`) whose heap only grows, so the collector's passes over it find
+    next to nothing: at 10,000 endpoints they cost about 1 s of a 6 s run on the 2-core machine, and leaving the few
+    cycles to the end costs 10 MB. Reference counting still frees everything else at once. At exit, `gc.freeze()`
+    spares the interpreter's last walk over the heap (40-100 ms at 1,000 endpoints, against 10 ms); output is
+    already written and flushed, the state file saved atomically. In-process callers (tests, the demo) use `main()`.
+    """
+    gc.disable()
+    code = main()
+    gc.freeze()
+    return code

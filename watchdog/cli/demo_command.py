@@ -3,7 +3,7 @@
 It runs at its own fixed instant, DEMO_NOW (the fleet's story: early Monday morning), so it prints the same thing
 whenever it runs; `--now` picks another. The bundled policy's dates are absolute (`exempt_until: 2026-12-15`, the
 file stays byte-identical to the shipped example users read) and DEMO_NOW falls before them, so the exemption
-holds in the demo every month; tests/test_demo.py checks that. `--show-alerts` adds the exact alerts a run would
+holds in the demo every month; tests/cli/test_demo.py checks that. `--show-alerts` adds the exact alerts a run would
 send; `--serve` keeps the fake running on the real clock for other commands to play with.
 """
 
@@ -117,18 +117,17 @@ def replay_nights(ctx: Context, main: Callable[..., int], env: dict[str, str], f
                 if night == 2:  # an hour before the third night Mert takes his experiment back: its saving stops
                     server.set_time(at - timedelta(hours=1))
                     # resume takes no --state: each command takes only the global options it uses.
-                    resumed = main(["resume", "mert-spike6", "--namespace", "acme-ml", "--policies", policies],
-                                   env=night_env, stdout=quiet, stderr=quiet, runtime=ctx.runtime)
-                    worst = max(worst, resumed)
+                    worst = max(worst, main(["resume", "mert-spike6", "--namespace", "acme-ml", "--policies",
+                                             policies], env=night_env, stdout=quiet, stderr=quiet, runtime=ctx.runtime))
                 server.set_time(at)
                 report = Path(tmp) / "report.json"
                 code = main(["run", "--now", stamp, "--report", str(report), *common], env=night_env, stdout=quiet,
                             stderr=quiet, runtime=ctx.runtime)
                 worst = max(worst, code)
                 s = json.loads(report.read_text())["summary"]
-                resumed = " (mert-spike6 was resumed by its owner an hour before)" if night == 2 else ""
+                owner = " (mert-spike6 was resumed by its owner an hour before)" if night == 2 else ""
                 ctx.out(f"  {at:%a %d %b %H:%M} UTC: {s['billable']} billable, burning ${s['burn_usd_per_hour']:.2f}/h; "
-                        f"paused {s['paused']}, scaled {s['scaled_to_zero']} to zero{resumed}")
+                        f"paused {s['paused']}, scaled {s['scaled_to_zero']} to zero{owner}")
             ctx.out("\n=== 4. watchdog report: what the endpoints cost and what the watchdog saved ===")
             fmt = ["--format", ctx.opt("format")] if ctx.opt("format") else []
             since = ["--since", _stamp(start)]

@@ -29,7 +29,7 @@ def _one_evaluation(ctx: Context, policy: Policy | None, namespace: str, raw: Ma
 
 
 def cmd_status(ctx: Context) -> int:
-    from watchdog.adapters.state_file import load_state
+    from watchdog.adapters.state_file import load_state, remembered_without_metrics
     from watchdog.core.evaluate import evaluate_all
     from watchdog.core.render.status import render_status
     from watchdog.operations.sweep import collect
@@ -41,7 +41,9 @@ def cmd_status(ctx: Context) -> int:
         watched = [namespace]
     else:
         watched = namespaces(ctx, policy, hub)
-    fleet = collect(hub, watched, load_state(ctx.opt("state", DEFAULT_STATE)).section("endpoints"), ctx.now)
+    state = load_state(ctx.opt("state", DEFAULT_STATE))
+    fleet = collect(hub, watched, state.section("endpoints"), ctx.now,
+                    remembered_without_metrics(state, watched, ctx.now))
     snapshots = fleet.snapshots
     if ctx.args.name:
         short = ctx.args.name.rpartition("/")[2]

@@ -70,12 +70,14 @@ def cmd_plan(ctx: Context) -> int:
         snapshots = snapshots_from_report(data)
         namespaces_ok = True
     else:
-        from watchdog.adapters.state_file import load_state
+        from watchdog.adapters.state_file import load_state, remembered_without_metrics
         from watchdog.operations.sweep import collect
 
         hub = make_hub(ctx)
-        memory = load_state(ctx.opt("state", DEFAULT_STATE)).section("endpoints")
-        fleet = collect(hub, namespaces(ctx, new_policy, hub), memory, ctx.now)
+        state = load_state(ctx.opt("state", DEFAULT_STATE))
+        watched = namespaces(ctx, new_policy, hub)
+        fleet = collect(hub, watched, state.section("endpoints"), ctx.now,
+                        remembered_without_metrics(state, watched, ctx.now))
         snapshots = fleet.snapshots
         namespaces_ok = all(ns.ok for ns in fleet.namespaces)
         for ns in fleet.namespaces:

@@ -8,7 +8,7 @@ rule could not tell, else keep. What a reconfiguration sets, and when it is held
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +39,10 @@ _DECISION_FOR_ACTION = {Action.PAUSE: Decision.PAUSE, Action.SCALE_TO_ZERO: Deci
 EXEMPTION_NOTICE_MIN = timedelta(hours=72)
 
 
+def _naive(moment: datetime | None) -> bool:
+    return moment is not None and moment.tzinfo is None
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     # Naive datetimes are taken as UTC (the API and the state file speak UTC): never let a mix raise.
     if moment is None or moment.tzinfo is not None:
@@ -58,15 +62,19 @@ def rule_ref(rule: Rule | None) -> RuleRef:
 
 def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evaluation:
     """Decide what should happen to `snapshot` at `now` under `policy`. Never does I/O, never reads the clock."""
+    return _evaluate(policy, snapshot, now, policy.effective)
+
+
+def _evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime,
+              effective: Callable[[Rule | None], Effective]) -> Evaluation:
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
-    measured = replace(
-        snapshot,
-        running_since=_aware(snapshot.running_since),
-        last_activity=_aware(snapshot.last_activity),
-    )
+    measured = snapshot
+    if _naive(snapshot.running_since) or _naive(snapshot.last_activity):  # measure() gives aware ones: rare
+        measured = replace(snapshot, running_since=_aware(snapshot.running_since),
+                           last_activity=_aware(snapshot.last_activity))
     rule = policy.rule_for(snapshot)
     ref = rule_ref(rule)
-    eff = policy.effective(rule)
+    eff = effective(rule)
     notices: list[Notice] = []
 
     def verdict(decision: Decision, reason: str, results: tuple[CheckResult, ...] = (),
@@ -134,8 +142,19 @@ def evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime) -> Evalu
 
 
 def evaluate_all(policy: Policy, snapshots: Iterable[EndpointSnapshot], now: datetime) -> tuple[Evaluation, ...]:
-    """Evaluate every snapshot at the same instant, in the order given."""
-    return tuple(evaluate(policy, snapshot, now) for snapshot in snapshots)
+    """Evaluate every snapshot at the same instant, in the order given.
+
+    A rule's merged settings are the same for every endpoint it covers: merged once per rule, not per endpoint.
+    """
+    merged: dict[int, Effective] = {}
+
+    def effective(rule: Rule | None) -> Effective:
+        index = rule.index if rule is not None else 0
+        if index not in merged:
+            merged[index] = policy.effective(rule)
+        return merged[index]
+
+    return tuple(_evaluate(policy, snapshot, now, effective) for snapshot in snapshots)
 
 
 def _all_reasons(violations: list[Finding], top: Finding | None, where: str, extra: str = "", fix: str = "") -> str:

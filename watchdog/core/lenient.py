@@ -8,6 +8,7 @@ one level deeper or shallower than expected, reads as absent *and* leaves a note
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,11 @@ def preview(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@functools.lru_cache(maxsize=256)
+def _keys(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
 class Reader:
     """Reads one JSON object by dotted paths; `tolerated` collects what was wrong."""
 
@@ -43,8 +49,9 @@ class Reader:
 
     def _get(self, path: str) -> Any:
         node: Any = self.root
-        for key in path.split("."):
-            if not isinstance(node, Mapping):
+        for key in _keys(path):
+            # JSON objects are dicts: test that first, the abstract Mapping check is slow on a large fleet.
+            if type(node) is not dict and not isinstance(node, Mapping):
                 return _MISSING  # the parent was already reported
             node = node.get(key, _MISSING)
             if node is _MISSING:

@@ -131,6 +131,7 @@ class Signals:
     request_counter: float | None = None
     notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
     tolerated: tuple[str, ...] = ()  # answers read leniently ("replica list came as a bare list", ...)
+    metrics_status: int | None = None  # HTTP status of an open-metrics call that was refused (403, 404, ...)
 
 
 def _state(value: Any) -> EndpointState | str:

@@ -4,7 +4,7 @@ Pure: it takes the namespaces listed, the endpoints measured and `now`, and retu
 text would do today (evaluated with the real parser and evaluator, so the comments and the summary cannot drift
 from the rules). Production-looking names get a `protected` rule; today's biggest spenders are named in comments
 with their $/h and what the policy does with each; the defaults pause only what is clearly forgotten. Rule keys
-come from the registry classes, never spelled here (tests/test_architecture.py).
+come from the registry classes, never spelled here (tests/repo/test_architecture.py).
 """
 
 from __future__ import annotations

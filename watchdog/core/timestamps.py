@@ -8,6 +8,7 @@ timestamp: None, so the caller can say so rather than guess an instant.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,6 +22,13 @@ def parse_timestamp(value: Any) -> datetime | None:
     """The instant in UTC, or None when `value` is absent or not an RFC 3339 date-time."""
     if not isinstance(value, str):
         return None
+    return _parse(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse(value: str) -> datetime | None:
+    # Cached: a sweep reads each endpoint's createdAt and updatedAt several times (describe, validate, memory), and
+    # a datetime is immutable. Bounded, so a huge fleet costs at most 8192 entries.
     match = _RFC3339.match(value.strip())
     if match is None:
         return None

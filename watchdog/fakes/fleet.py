@@ -252,11 +252,17 @@ _SYNTH_REPOS = (
 )
 
 
+def _either(forced: bool | None, drawn: bool) -> bool:
+    return drawn if forced is None else forced
+
+
 def synthetic_fleet(namespaces: int = 4, endpoints: int = 1000, billable: int = 250, seed: int = 0,
-                    user: str = "bench") -> Fleet:
+                    user: str = "bench", open_metrics: bool | None = None) -> Fleet:
     """A large deterministic fleet for benchmarks: `endpoints` in total, `billable` of them billing.
 
     Namespaces are `user` plus `org-1..org-{n-1}`; endpoints are dealt round-robin. Same seed, same fleet.
+    `open_metrics`: None gives 4 endpoints in 5 the route (drawn per endpoint, as before); True or False gives it
+    to every endpoint or to none, as a Team/Enterprise plan or any other plan does for a whole namespace.
     """
     if not 0 <= billable <= endpoints or namespaces < 1:
         raise FleetError("synthetic_fleet: need namespaces >= 1 and 0 <= billable <= endpoints")
@@ -280,7 +286,8 @@ def synthetic_fleet(namespaces: int = 4, endpoints: int = 1000, billable: int = 
             name=f"ep-{i:05d}", instance=rng.choice(gpu_ids), repository=repository, task=task, state=state,
             running_for=running_for,
             last_used_ago=rng.randint(0, 3 * 86400) if rng.random() < 0.5 else None,
-            requests_per_hour=float(rng.choice((0, 0, 6, 120, 3600))), open_metrics=rng.random() < 0.8,
+            requests_per_hour=float(rng.choice((0, 0, 6, 120, 3600))),
+            open_metrics=_either(open_metrics, rng.random() < 0.8),  # drawn always: a seed keeps its fleet
             min_replica=0 if scale_to_zero else 1, max_replica=rng.choice((1, 1, 2, 4)),
             scale_to_zero_timeout=rng.choice((15, 60, 120)) if scale_to_zero else None,
             tags=tuple(rng.sample(("team:nlp", "team:vision", "benchmark", "prod", "eval"), rng.randint(0, 2))),

@@ -1,5 +1,5 @@
 """What `watchdog init` writes into a user's repository, shipped as package data: the two caller workflows (the
-README shows them verbatim, tests/test_workflows.py checks them) and the commented policy template."""
+README shows them verbatim, tests/repo/test_workflows.py checks them) and the commented policy template."""
 
 from __future__ import annotations
 

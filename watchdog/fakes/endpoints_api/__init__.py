@@ -22,7 +22,8 @@ missing/null/renamed/re-wrapped, action answers, sloppy price entries, paging qu
 - A namespace the fleet does not hold answers 401, as the real API does for an org you cannot access (or
   without billing); a namespace marked `deny: 403` answers 403, as for user-only tokens on an org.
 - Pagination: items sorted by name; `limit` (1..100) or the server's `page_size` bounds a page; the opaque
-  `nextCursor` names the last item served, so deleting endpoints between pages never skips one.
+  `nextCursor` names the last item served, so deleting endpoints between pages never skips one. The `limit`
+  shape switch makes the route ignore `limit` (its own page size applies) or refuse it with 400 or 422.
 - The fake's own tables (states, billing, quota) live in `watchdog/fakes/api_facts.py`, never imported from
   the product, so a wrong table in the product fails a test instead of being mirrored here.
 - `/v2` routes need `Authorization: Bearer <anything>` (401 otherwise). The token is never stored, logged

@@ -93,14 +93,19 @@ class Routes:
 
     def _list(self, namespace: str, query: Mapping[str, list[str]]) -> bytes:
         limit = self.page_size
-        if "limit" in query:
+        shapes = self.shapes.resolve(namespace)
+        if "limit" in query and shapes.limit in ("400", "422"):
+            status = int(shapes.limit)
+            raise HTTPError(status, "Bad Request: unknown query parameter limit" if status == 400 else
+                            "Unprocessable Entity: limit is not allowed here")
+        if "limit" in query and shapes.limit != "ignored":
             try:
                 limit = int(query["limit"][0])
             except ValueError:
                 raise HTTPError(400, "Bad Request: limit must be an integer") from None
             if not 1 <= limit <= MAX_LIMIT:
                 raise HTTPError(400, f"Bad Request: limit must be between 1 and {MAX_LIMIT}")
-        paging = self.shapes.resolve(namespace).paging or "next"
+        paging = shapes.paging or "next"
         with self._lock:
             names = sorted(self._namespaces[namespace])
             start = 0

@@ -28,6 +28,10 @@ ACTION_ANSWERS = ("endpoint", "unparseable", "empty", "empty-object", "text", "a
 PRICE_SHAPES = ("full", "sloppy")
 # List paging: the one spec documenting cursors describes nextCursor/prevCursor the wrong way round.
 PAGING = ("next", "both", "prev-only", "swapped", "no-cursor", "duplicates")
+# The list route's `limit` (documented "Max results (default: 20)", no maximum stated): served up to MAX_LIMIT
+# ("honored"), ignored for the server's own page size ("ignored", as a server that clamps silently), or refused
+# whatever its value ("400", "422", as a version of the API that does not know the parameter).
+LIMIT = ("honored", "ignored", "400", "422")
 EDIT_OPS = ("drop", "null", "set", "rename", "wrap", "unwrap")
 TIMESTAMP_KEYS = frozenset({"createdAt", "updatedAt", "lastUsedAt", "startedAt", "stoppedAt"})
 
@@ -106,10 +110,12 @@ class Shapes:
     prices: str | None = None
     unpriced: tuple[str, ...] | None = None  # compute ids served without `pricePerHour`
     paging: str | None = None
+    limit: str | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in (("replicas", REPLICA_SHAPES), ("timestamps", TIMESTAMP_FORMS),
-                              ("actions", ACTION_ANSWERS), ("prices", PRICE_SHAPES), ("paging", PAGING)):
+                              ("actions", ACTION_ANSWERS), ("prices", PRICE_SHAPES), ("paging", PAGING),
+                              ("limit", LIMIT)):
             value = getattr(self, name)
             if value is not None and value not in allowed:
                 raise ValueError(f"unknown {name} shape {value!r}; one of {', '.join(allowed)}")
@@ -132,7 +138,7 @@ class Shapes:
 
 
 DEFAULT_SHAPES = Shapes(replicas="items", timestamps="millis-z", endpoint=(), actions="endpoint", prices="full",
-                        unpriced=(), paging="next")
+                        unpriced=(), paging="next", limit="honored")
 
 
 class ShapeBook:
