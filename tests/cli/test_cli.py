@@ -146,6 +146,10 @@ def test_validate_honours_format_json_and_report(tmp_path):
      "watchdog: error: --state has no effect on pause: `watchdog pause` does not use it; nothing was done\n"),
     (["resume", "x", "--report", "r.json"],
      "watchdog: error: --report has no effect on resume: `watchdog resume` does not use it; nothing was done\n"),
+    (["session", "x", "--deadline", "60", "--", "true"],
+     "watchdog: error: --deadline has no effect on session: a command on one endpoint has no run deadline (a session "
+     "must always pause at the end); each request is bounded by --request-timeout, a wait by --timeout; nothing was "
+     "done\n"),
     (["--format", "markdown", "status"],
      "watchdog: error: --format markdown: status prints text or json; nothing was done\n"),
 ])

@@ -134,8 +134,12 @@ def optional_policy(ctx: Context) -> Policy | None:
     return load_policy_or_usage(ctx, explicit)
 
 
-def make_hub(ctx: Context) -> Hub:
-    """The Hub adapter for this run, or a usage error when the token or a limit is missing."""
+def make_hub(ctx: Context, *, run_deadline: bool = True) -> Hub:
+    """The Hub adapter for this run, or a usage error when the token or a limit is missing.
+
+    `run_deadline=False` for the commands on one endpoint: a session's final pause comes after a command of any
+    length and must never be refused for lateness (each request keeps its timeout and retries).
+    """
     from watchdog.adapters.hub import HubSettings
 
     token = ctx.settings.hf_token
@@ -148,8 +152,8 @@ def make_hub(ctx: Context) -> Hub:
         )
     concurrency = ctx.opt("concurrency", 16)
     timeout = ctx.opt("request_timeout", 30.0)
-    deadline = ctx.opt("deadline", 600.0)
-    if concurrency < 1 or timeout <= 0 or deadline <= 0:
+    deadline = ctx.opt("deadline", 600.0) if run_deadline else None
+    if concurrency < 1 or timeout <= 0 or (deadline is not None and deadline <= 0):
         raise UsageError("--concurrency, --request-timeout and --deadline must be positive")
     settings = HubSettings(
         token=token,

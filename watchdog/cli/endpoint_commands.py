@@ -61,7 +61,7 @@ def cmd_stop(ctx: Context) -> int:
     """`pause` and `scale-to-zero` of one endpoint: idempotent, and protected endpoints need --force."""
     verb = ctx.args.command
     policy = optional_policy(ctx)
-    hub = make_hub(ctx)
+    hub = make_hub(ctx, run_deadline=False)
     namespace, raw = resolve_endpoint(ctx, policy, hub, ctx.args.name)
     name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
     status = raw.get("status")
@@ -113,7 +113,7 @@ def cmd_resume(ctx: Context) -> int:
     from watchdog.operations.lifecycle import resume_and_wait
 
     policy = optional_policy(ctx)
-    hub = make_hub(ctx)
+    hub = make_hub(ctx, run_deadline=False)
     namespace, raw = resolve_endpoint(ctx, policy, hub, ctx.args.name)
     name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
     if not ctx.args.wait:
@@ -139,7 +139,7 @@ def cmd_session(ctx: Context) -> int:
     if not command:
         raise UsageError("session needs a command: watchdog session NAME -- COMMAND ...")
     policy = optional_policy(ctx)
-    hub = make_hub(ctx)
+    hub = make_hub(ctx, run_deadline=False)
     namespace, raw = resolve_endpoint(ctx, policy, hub, ctx.args.name)
     name = str(raw.get("name") or ctx.args.name.rpartition("/")[2])
     # A session ends with a pause: refused exactly as `pause` would refuse it.

@@ -42,7 +42,11 @@ GLOBAL_OPTIONS = (
 )
 _API = ("namespace", "concurrency", "request_timeout", "deadline")
 _FLEET = ("policies", "state", "report", "now", "format", *_API)
-_ONE_ENDPOINT = ("policies", "namespace", "now", "request_timeout", "deadline")
+# No run deadline for one endpoint: `session` must pause after a command of any length, and `resume --wait` has
+# its own `--timeout` (each request still has `--request-timeout`).
+_ONE_ENDPOINT = ("policies", "namespace", "now", "request_timeout")
+_NO_RUN_DEADLINE = (("deadline", "a command on one endpoint has no run deadline (a session must always pause at the "
+                                 "end); each request is bounded by --request-timeout, a wait by --timeout"),)
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,15 @@ COMMAND_SPECS: dict[str, CommandSpec] = {
         "watchdog status",
         "watchdog status acme-ml/llm-eval-7b --format json",
     )),
-    "pause": CommandSpec(_ONE_ENDPOINT, (), ("watchdog pause llm-eval-7b", "watchdog pause acme-ml/prod-chat --force")),
-    "scale-to-zero": CommandSpec(_ONE_ENDPOINT, (), ("watchdog scale-to-zero llm-eval-7b",)),
+    "pause": CommandSpec(_ONE_ENDPOINT, (), ("watchdog pause llm-eval-7b", "watchdog pause acme-ml/prod-chat --force"),
+                         _NO_RUN_DEADLINE),
+    "scale-to-zero": CommandSpec(_ONE_ENDPOINT, (), ("watchdog scale-to-zero llm-eval-7b",), _NO_RUN_DEADLINE),
     "resume": CommandSpec(_ONE_ENDPOINT, (), ("watchdog resume llm-eval-7b --wait",
-                                              "eval \"$(watchdog resume llm-eval-7b --wait | tail -1)\"")),
+                                              "eval \"$(watchdog resume llm-eval-7b --wait | tail -1)\""),
+                          _NO_RUN_DEADLINE),
     "session": CommandSpec(_ONE_ENDPOINT, (), ("watchdog session llm-eval-7b -- python eval.py",
-                                               "watchdog session acme-ml/llm-eval-7b --timeout 900 -- ./bench.sh")),
+                                               "watchdog session acme-ml/llm-eval-7b --timeout 900 -- ./bench.sh"),
+                           _NO_RUN_DEADLINE),
     "report": CommandSpec(("state", "now", "format", "report"), ("text", "markdown", "json", "csv"), (
         "watchdog report",
         "watchdog report --since 30d --format csv > ledger.csv",
