@@ -1445,6 +1445,7 @@ class Scenarios:
 
     dry_run: RunResult
     run: RunResult
+    run_again: RunResult  # the next night: restores the state the first run saved
     pause_all_empty: RunResult
     pause_all_wrong: RunResult
     pr_first: RunResult
@@ -1475,6 +1476,8 @@ def play(r: Rehearsal) -> Scenarios:
     counts["posts_after_dry_run"], counts["slack_after_dry_run"] = _api_posts(r), len(r.slack.messages)
     run = timed("run", lambda: r.runner.run("watchdog.yml", "schedule", secrets=secrets,
                                             event={"schedule": "17 2 * * *"}))
+    run_again = timed("run, again", lambda: r.runner.run("watchdog.yml", "schedule", secrets=secrets,
+                                                         event={"schedule": "17 2 * * *"}))
     counts["posts_before_pause_all"], counts["slack_before_pause_all"] = _api_posts(r), len(r.slack.messages)
     empty = timed("pause-all, empty confirm", lambda: r.runner.run(
         "watchdog.yml", "workflow_dispatch", secrets=secrets, inputs={"mode": "pause-all"}))
@@ -1504,7 +1507,7 @@ def play(r: Rehearsal) -> Scenarios:
     pr_fork = timed("policy PR from a fork, invalid", lambda: r.runner.run(
         "policies.yml", "pull_request", secrets={}, event=pr_event(fork, "someone/ml-ops"), ref=fork["branch"],
         changed_files=["policies.yaml"]))
-    return Scenarios(dry_run, run, empty, wrong, pr_first, pr_again, pr_fork, number, counts, timings)
+    return Scenarios(dry_run, run, run_again, empty, wrong, pr_first, pr_again, pr_fork, number, counts, timings)
 
 
 def main(argv: list[str] | None = None) -> int:

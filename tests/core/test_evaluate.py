@@ -141,6 +141,16 @@ CASES = [
     ("trusted-weak-uptime-pauses", snap("trusted-x", up=10, source=UptimeSource.UPDATED_AT), NOW, P, 11,
      "running 10h > max_uptime 8h", set()),
     ("state-source-pauses", snap("misc", up=10, source=UptimeSource.STATE), NOW, P, 0, "running 10h", set()),
+    ("restart-only-notifies", snap("misc", up=10, source=UptimeSource.STATE_ACROSS_RESTART), NOW, N, 0,
+     "running 10h > max_uptime 8h, from earlier runs, across a replica restart (defaults)", {"uptime-weak"}),
+    ("trusted-restart-pauses", snap("trusted-x", up=10, source=UptimeSource.STATE_ACROSS_RESTART), NOW, P, 11,
+     "running 10h > max_uptime 8h", set()),
+    # Sightings of an endpoint that can sleep are never continuous evidence: trusting updatedAt does not lift that.
+    ("sightings-only-notify", snap("misc", up=10, source=UptimeSource.SIGHTINGS), NOW, N, 0,
+     "running 10h > max_uptime 8h, from earlier runs' sightings of an endpoint that can scale itself to zero",
+     {"uptime-weak"}),
+    ("trusted-sightings-still-notify", snap("trusted-x", up=10, source=UptimeSource.SIGHTINGS), NOW, N, 11,
+     "from earlier runs' sightings", {"uptime-weak"}),
     # --- schedules: plain, wrap-around days, hours across midnight
     ("paris-inside", snap("paris-x"), NOW, K, 3, "within limits", set()),
     ("paris-saturday", snap("paris-x", now=at(2026, 11, 28, 11)), at(2026, 11, 28, 11), P, 3,

@@ -24,7 +24,7 @@ def ts(delta: timedelta) -> str:
 
 
 def raw(state: str = "running", *, updated_ago: timedelta = timedelta(days=3), last_used_ago: timedelta | None = None,
-        name: str = "llm") -> dict:
+        name: str = "llm", min_replica: int = 1) -> dict:
     status = {
         "state": state,
         "message": "Endpoint is ready",
@@ -41,7 +41,7 @@ def raw(state: str = "running", *, updated_ago: timedelta = timedelta(days=3), l
         "type": "private",
         "healthRoute": "/health",
         "compute": {"id": "aws-us-east-1-nvidia-l4-x1", "instanceType": "nvidia-l4",
-                    "scaling": {"minReplica": 1, "maxReplica": 2, "scaleToZeroTimeout": None}},
+                    "scaling": {"minReplica": min_replica, "maxReplica": 2, "scaleToZeroTimeout": None}},
         "model": {"repository": "org/model", "revision": None, "task": "text-generation", "framework": "pytorch"},
         "tags": ["team:nlp"],
         "status": status,
@@ -77,11 +77,32 @@ def test_earliest_live_replica_wins_and_dead_replicas_are_ignored():
 
 
 def test_uptime_prefers_replica_start_over_memory_and_updated_at():
-    snap, memory = measure(raw(), "ns", Signals(replica_started_at=NOW - timedelta(hours=9)),
+    # min_replica 0: it may have slept and woken since the earlier run, so the replica start is the stretch.
+    snap, memory = measure(raw(min_replica=0), "ns", Signals(replica_started_at=NOW - timedelta(hours=9)),
                            {"first_billable_at": ts(timedelta(hours=20))}, NOW)
     assert snap.running_since_source is UptimeSource.REPLICA
     assert snap.uptime_seconds(NOW) == 9 * 3600
     assert parse_timestamp(memory["first_billable_at"]) == NOW - timedelta(hours=20)
+
+
+def test_a_replica_newer_than_the_remembered_stretch_of_an_endpoint_that_cannot_sleep_is_weak():
+    # min_replica 1 and status.updatedAt older than both: a replica restart (billing went on for 20h) or a pause
+    # and resume that left updatedAt alone. Uptime counts from the earlier run, as a weak source; idle from the
+    # new replica (the shorter stretch).
+    snap, _ = measure(raw(), "ns", Signals(replica_started_at=NOW - timedelta(hours=9)),
+                      {"first_billable_at": ts(timedelta(hours=20))}, NOW)
+    assert snap.running_since_source is UptimeSource.STATE_ACROSS_RESTART
+    assert snap.uptime_seconds(NOW) == 20 * 3600
+    assert any("replica restart" in note for note in snap.measurement_notes)
+    same, _ = measure(raw(), "ns", Signals(replica_started_at=NOW - timedelta(hours=20, minutes=-4)),
+                      {"first_billable_at": ts(timedelta(hours=20))}, NOW)
+    assert same.running_since_source is UptimeSource.REPLICA  # within the clocks' slack: the same stretch
+
+
+def test_remembered_sightings_of_an_endpoint_that_can_sleep_are_weak():
+    snap, _ = measure(raw(min_replica=0), "ns", Signals(), {"first_billable_at": ts(timedelta(hours=20))}, NOW)
+    assert snap.running_since_source is UptimeSource.SIGHTINGS
+    assert any("scale itself to zero" in note for note in snap.measurement_notes)
 
 
 def test_uptime_from_memory_when_no_replica_start():

@@ -158,10 +158,8 @@ def test_dry_runs_and_checks_record_no_history_and_a_broken_history_is_a_notice(
     code, out, _ = cli(["run", "--dry-run", "--now", "2026-11-20T02:17:00Z"], env, tmp_path)
     assert code == 0 and "Ledger, November 2026 to date (est.): billed $0.00" in out
     code, _, _ = cli(["check", "--now", "2026-11-20T02:17:00Z"], env, tmp_path)
-    state = json.loads((tmp_path / "state.json").read_text())
-    assert "history" not in state  # neither recorded a run
-    state["history"] = {"version": 1, "runs": "garbage"}
-    (tmp_path / "state.json").write_text(json.dumps(state))
+    assert not (tmp_path / "state.json").exists()  # neither wrote state, so neither recorded a run
+    (tmp_path / "state.json").write_text(json.dumps({"version": 1, "history": {"version": 1, "runs": "garbage"}}))
     code, out, err = cli(["run", "--now", "2026-11-20T02:17:00Z", "--format", "json"], env, tmp_path)
     report = json.loads(out)
     assert code == 0, err

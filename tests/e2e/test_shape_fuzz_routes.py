@@ -117,7 +117,7 @@ def test_open_metrics_bodies_varied_over_two_nights(tmp_path):
         service.replica_answers[f"acme-ml/{name}"] = replicas(ago(hours=1))
         service.metric_answers[f"acme-ml/{name}"] = (200, body)
     service.endpoints["acme-ml"] += subjects
-    first = run(service, tmp_path, "run", "--dry-run")
+    first = run(service, tmp_path, "run")  # a real run: only it leaves the first sample in the state
     assert first.code == 0
     later = NOW.replace(hour=5).strftime("%Y-%m-%dT%H:%M:%SZ")  # three hours on
     (tmp_path / "p.yaml").write_text(POLICY)

@@ -149,22 +149,40 @@ def test_two_sightings_of_a_self_sleeping_endpoint_are_not_a_continuous_stretch(
 # --- 5. a replica restart resets "uptime" and max_cost: a forgotten endpoint is never paused --------------------
 
 
-def test_replica_restart_does_not_hide_a_forgotten_endpoint(stand, tmp_path):
+@pytest.mark.parametrize("trust", [False, True])
+def test_replica_restart_does_not_hide_a_forgotten_endpoint(stand, tmp_path, trust):
+    """Resolved as: the remembered stretch wins over a newer replica of an endpoint that cannot sleep, as a weak
+    source (a restart, or a pause and resume that left status.updatedAt alone, reference §12). Reported every night
+    as over its limits, never silent; acted on when the policy trusts status.updatedAt."""
     api = stand({"acme": [ep("forgotten", instance="aws-us-east-1-nvidia-a100-x4", updated="2026-11-20T00:00:00Z")]})
-    policy = _policy(tmp_path, "version: 1\nnamespaces: [acme]\ndefaults: {max_uptime: 12h, max_cost: 100}\n"
+    trusted = ", trust_updated_at: true" if trust else ""
+    policy = _policy(tmp_path, f"version: 1\nnamespaces: [acme]\ndefaults: {{max_uptime: 12h, max_cost: 100{trusted}}}\n"
                                "endpoints: []\n")
     env = _env(api.base_url, tmp_path)
     common = ["--policies", str(policy), "--state", str(tmp_path / "s.json")]
     start = datetime(2026, 11, 20, 2, 17, tzinfo=UTC)
-    report = None
+    reports = []
     for night in range(4):  # billing (minReplica 1) the whole time; its one replica was recycled 9h before each run
         now = start + timedelta(days=night)
         api.replicas["acme/forgotten"] = {"items": [{"live": True, "stage": "running",
                                                      "startedAt": _stamp(now - timedelta(hours=9))}]}
         _, report = _run(["run", *common, "--now", _stamp(now)], env, tmp_path)
-    endpoint = report["endpoints"][0]
-    # Seen billable at every nightly run for three days at $10/h: over max_uptime 12h and max_cost $100.
-    assert endpoint["decision"] == "pause", endpoint["reason"]
+        reports.append(report["endpoints"][0])
+        if reports[-1]["outcome"] == "paused":
+            break
+    # The second night has seen it billable for 24h at $10/h: over max_uptime 12h and max_cost $100.
+    endpoint = reports[1]
+    assert endpoint["running_since_source"] == "state-across-restart"
+    assert endpoint["uptime_seconds"] == 86400
+    assert "max_uptime 12h" in endpoint["reason"] and "max_cost" in endpoint["reason"]
+    if trust:
+        assert endpoint["decision"] == "pause" and endpoint["outcome"] == "paused", endpoint["reason"]
+        assert len(api.actions()) == 1
+    else:
+        assert len(reports) == 4 and all(e["decision"] == "notify" for e in reports[1:]), reports[-1]["reason"]
+        assert "across a replica restart" in endpoint["reason"] and api.actions() == []
+        assert reports[-1]["uptime_seconds"] == 3 * 86400  # never silent: three days, said every night
+        assert any("trust_updated_at: true allows it" in n["message"] for n in endpoint["notices"]), endpoint
 
 
 # --- 6. pause-all (or run --namespace X) wipes the memory of every other namespace --------------------------------

@@ -105,6 +105,7 @@ def stale_run_notice(runs: Mapping[str, Any], now: datetime, run_every_seconds: 
 def cmd_fleet(ctx: Context) -> int:
     """check, run, run --dry-run and pause-all: one pipeline with different endings."""
     from watchdog.adapters.state_file import load_state, remembered_without_metrics, save_state
+    from watchdog.core.endpoint_memory import after_run, keep_unlisted
     from watchdog.core.evaluate import evaluate_all
     from watchdog.core.open_metrics import SECTION as METRICS_SECTION
     from watchdog.core.open_metrics import to_section
@@ -190,15 +191,19 @@ def cmd_fleet(ctx: Context) -> int:
         rendered = delivery.rendered if dry_run else ""
         if not dry_run:
             new_state["alerts"] = delivery.memory
-        new_state["endpoints"] = fleet.memory
-        new_state[METRICS_SECTION] = to_section(fleet.metrics_unavailable)  # measurement memory, like endpoints
-        runs = dict(state.section("runs"))
-        if not dry_run:
+        if not dry_run:  # a dry run (perhaps a replay at another --now) leaves no memory a real run would trust
+            configured = policy.namespaces or None
+            new_state["endpoints"] = after_run(fleet.memory, results, ctx.now, before=state.section("endpoints"),
+                                               listed=watched, watched=configured)
+            new_state[METRICS_SECTION] = keep_unlisted(  # measurement memory, like endpoints
+                state.section(METRICS_SECTION), to_section(fleet.metrics_unavailable), listed=watched,
+                watched=configured)
+            runs = dict(state.section("runs"))
             runs["last_run_at"] = report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
             if not report.failed:
                 runs["last_success_at"] = runs["last_run_at"]
-        new_state["runs"] = runs
-        save_state(state_path, new_state)
+            new_state["runs"] = runs
+            save_state(state_path, new_state)
     else:
         _write_step_summary_for_check(ctx, report)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
+from watchdog.core.endpoint_memory import STOPPED_AT
 from watchdog.core.idle import counter_evidence
 from watchdog.core.lenient import Reader, kind, preview, section
 from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, EndpointState, IdleSource, UptimeSource
@@ -264,6 +265,11 @@ def measure(
     return snapshot, new_memory
 
 
+# A replica that started this long after the first run that saw the endpoint billable is a new replica, not the
+# runner's and the API's clocks disagreeing.
+_RESTART_SLACK = timedelta(minutes=5)
+
+
 def _uptime(
     base: EndpointSnapshot,
     signals: Signals,
@@ -272,7 +278,10 @@ def _uptime(
     notes: list[str],
     new_memory: dict[str, Any],
 ) -> tuple[datetime | None, UptimeSource]:
+    stopped = parse_timestamp(memory.get(STOPPED_AT))
     if not base.billable:
+        if stopped is not None:  # kept until it bills again: then it was resumed after this watchdog stopped it
+            new_memory[STOPPED_AT] = format_timestamp(stopped)
         return None, UptimeSource.NOT_BILLABLE
     remembered = parse_timestamp(memory.get("first_billable_at"))
     if remembered is not None and base.updated_at is not None and base.updated_at > remembered:
@@ -281,10 +290,30 @@ def _uptime(
         remembered = base.updated_at
     first_billable = remembered or now
     new_memory["first_billable_at"] = format_timestamp(first_billable)
-    if signals.replica_started_at is not None:
-        return signals.replica_started_at, UptimeSource.REPLICA
+    replica = signals.replica_started_at
+    can_sleep = base.min_replicas is None or base.min_replicas < 1
+    if replica is not None:
+        if remembered is not None and not can_sleep and replica > remembered + _RESTART_SLACK:
+            # It cannot scale itself to zero, yet its replica is newer than our first sighting: a replica restart
+            # (billing went on) or a pause and resume that did not move status.updatedAt (reference §12: unknown).
+            notes.append(f"replica started {format_timestamp(replica)}, but runs have seen it billable since "
+                         f"{format_timestamp(remembered)} with status.updatedAt unchanged: a replica restart, or a "
+                         "pause and resume that left no trace; uptime counts from the earlier runs (weak)")
+            return remembered, UptimeSource.STATE_ACROSS_RESTART
+        return replica, UptimeSource.REPLICA
     if remembered is not None:
+        if can_sleep:
+            notes.append(f"runs have seen it billable since {format_timestamp(remembered)}, but min_replica "
+                         f"{base.min_replicas if base.min_replicas is not None else 'unknown'} lets it scale itself to "
+                         "zero in between, and no replica start time says when it last woke (weak)")
+            return remembered, UptimeSource.SIGHTINGS
         return remembered, UptimeSource.STATE
+    if stopped is not None and (base.updated_at is None or base.updated_at <= stopped):
+        # Resumed after our own pause, and updatedAt did not move: it dates from before the pause, so it says
+        # nothing about this stretch. The next run measures from this sighting.
+        notes.append(f"resumed since this watchdog stopped it at {format_timestamp(stopped)}; status.updatedAt "
+                     "predates that and no replica start time is known, so uptime is unknown until the next run")
+        return None, UptimeSource.UNKNOWN
     if base.updated_at is not None:
         notes.append("uptime from status.updatedAt only (weak): no replica start time and no earlier run saw it")
         return base.updated_at, UptimeSource.UPDATED_AT
@@ -317,7 +346,10 @@ def _last_activity(
         evidence.append((last_used, IdleSource.LAST_USED_AT, f"status.lastUsedAt {format_timestamp(last_used)}"))
     if counter.moved_at is not None and counter.moved_text:
         evidence.append((counter.moved_at, IdleSource.METRICS, counter.moved_text))
-    floor = running_since or base.updated_at
+    # Idle never exceeds the shortest stretch the evidence allows: after a replica restart, idle counts from the
+    # new replica even when uptime counts from the earlier runs (a pause on idle must never rest on a guess).
+    starts = [s for s in (running_since, signals.replica_started_at) if s is not None]
+    floor = max(starts) if starts else base.updated_at
     if evidence:
         activity, source, text = max(evidence, key=lambda e: e[0])  # the newest sign of life wins
         if base.billable and floor is not None and activity < floor:

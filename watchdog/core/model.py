@@ -35,7 +35,13 @@ class UptimeSource(enum.StrEnum):
     """Where `running_since` came from, strongest first."""
 
     REPLICA = "replica"  # earliest live replica `startedAt`
-    STATE = "state"  # the first watchdog run that saw the endpoint billable
+    STATE = "state"  # the first watchdog run that saw the endpoint billable (min_replica >= 1: it cannot sleep)
+    # The first run that saw it billable, but its replica started later: a restart, or a pause and resume between
+    # runs that left status.updatedAt alone. Continuous only if updatedAt is trusted (`trust_updated_at`).
+    STATE_ACROSS_RESTART = "state-across-restart"
+    # Runs saw it billable each time, but min_replica 0 (or unknown) lets it scale itself to zero in between:
+    # never continuous evidence, so reported only.
+    SIGHTINGS = "sightings"
     UPDATED_AT = "updated_at"  # `status.updatedAt`: weakest, moves on user edits only
     NOT_BILLABLE = "not-billable"  # paused, scaled to zero, failed: no running stretch
     UNKNOWN = "unknown"

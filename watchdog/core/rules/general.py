@@ -78,17 +78,33 @@ class TrustUpdatedAt(BooleanSetting):
 
     key = "trust_updated_at"
 
+    # Uptime sources that may not justify a pause on their own, and how a reason says so. The first two rest on
+    # status.updatedAt (it may not move on a pause and resume: reference §12), so `trust_updated_at` lifts them.
+    WEAK: dict[UptimeSource, str] = {
+        UptimeSource.UPDATED_AT: "from status.updatedAt only",
+        UptimeSource.STATE_ACROSS_RESTART: "from earlier runs, across a replica restart",
+        UptimeSource.SIGHTINGS: "from earlier runs' sightings of an endpoint that can scale itself to zero",
+    }
+    TRUSTABLE = (UptimeSource.UPDATED_AT, UptimeSource.STATE_ACROSS_RESTART)
+
     @classmethod
     def weak_uptime(cls, snapshot: EndpointSnapshot, settings: Effective) -> bool:
-        # status.updatedAt also moves when someone edits the endpoint: alone it may not justify pausing.
-        return snapshot.running_since_source is UptimeSource.UPDATED_AT and not settings[cls.key]
+        source = snapshot.running_since_source
+        return source in cls.WEAK and not (source in cls.TRUSTABLE and settings[cls.key])
+
+    @classmethod
+    def weak_notice(cls, snapshot: EndpointSnapshot) -> str:
+        """Why a limit on uptime was reported, not acted on."""
+        source = snapshot.running_since_source
+        lift = f" ({cls.key}: true allows it)" if source in cls.TRUSTABLE else ""
+        return f"{snapshot.key}: uptime is known only {cls.WEAK[source]}, so it is reported, not acted on{lift}"
 
     @classmethod
     def uptime_action(cls, snapshot: EndpointSnapshot, settings: Effective, body: str) -> tuple[Action, str]:
-        """The action and reason of a limit measured on uptime: only notify when uptime rests on status.updatedAt
-        alone. `body` is the reason without its rule reference, which the reason ends with."""
+        """The action and reason of a limit measured on uptime: only notify when uptime rests on a weak source
+        (`WEAK`). `body` is the reason without its rule reference, which the reason ends with."""
         if cls.weak_uptime(snapshot, settings):
-            return Action.NOTIFY, f"{body}, from status.updatedAt only {settings.where}"
+            return Action.NOTIFY, f"{body}, {cls.WEAK[snapshot.running_since_source]} {settings.where}"
         return ActionSetting.of(settings), f"{body} {settings.where}"
 
 

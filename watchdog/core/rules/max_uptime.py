@@ -28,7 +28,6 @@ class MaxUptime(DurationLimit):
         result = self.judge(settings, uptime, "running",
                             lambda body: TrustUpdatedAt.uptime_action(snapshot, settings, body))
         if result.violations and TrustUpdatedAt.weak_uptime(snapshot, settings):
-            weak = Notice(NoticeKind.UPTIME_WEAK, f"{snapshot.key}: uptime is known only from status.updatedAt, so it "
-                          f"is reported, not acted on ({TrustUpdatedAt.key}: true allows it)")
+            weak = Notice(NoticeKind.UPTIME_WEAK, TrustUpdatedAt.weak_notice(snapshot))
             result = replace(result, notices=(*result.notices, weak))
         return result
