@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from watchdog.adapters.interface import EndpointGone, HubError
 from watchdog.core.measure import Signals
 from watchdog.core.model import Decision, Evaluation, Outcome, RuleRef
-from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes
+from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes, safety_cap_exceeded
 from watchdog.operations.sweep import act, collect
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
@@ -126,6 +126,19 @@ def test_planned_outcomes_touch_nothing():
     results = planned_outcomes([_evaluation("a", Decision.PAUSE), _evaluation("b", Decision.SCALE_TO_ZERO),
                                 _evaluation("c", Decision.KEEP)])
     assert [r.outcome for r in results] == [Outcome.WOULD_PAUSE, Outcome.WOULD_SCALE_TO_ZERO, Outcome.NONE]
+
+
+def test_a_check_over_the_safety_cap_promises_nothing_and_says_why():
+    evaluations = [_evaluation("a", Decision.PAUSE), _evaluation("b", Decision.SCALE_TO_ZERO),
+                   _evaluation("c", Decision.NOTIFY)]
+    assert planned_outcomes(evaluations, 2) == planned_outcomes(evaluations)  # at the cap: still acted on
+    results = planned_outcomes(evaluations, 1)
+    assert [(r.outcome, r.error) for r in results] == [
+        (Outcome.NONE, "would not be acted on: safety cap exceeded"),
+        (Outcome.NONE, "would not be acted on: safety cap exceeded"), (Outcome.NONE, None)]
+    message = safety_cap_exceeded(evaluations, 1, planned=True)
+    assert message is not None and "2 endpoints" in message and "a run would act on none" in message
+    assert safety_cap_exceeded(evaluations, None, planned=True) is None  # pause-all: no cap
 
 
 def test_pause_all_spares_protected_unless_included():

@@ -109,7 +109,7 @@ def cmd_fleet(ctx: Context) -> int:
     from watchdog.core.evaluate import evaluate_all
     from watchdog.core.open_metrics import SECTION as METRICS_SECTION
     from watchdog.core.open_metrics import to_section
-    from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes
+    from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes, safety_cap_exceeded
     from watchdog.operations.sweep import act, collect
 
     command = ctx.args.command
@@ -135,11 +135,14 @@ def cmd_fleet(ctx: Context) -> int:
     if command == "pause-all":
         evaluations = pause_all_evaluations(evaluations, include_protected=ctx.args.include_protected)
 
+    # pause-all is the deliberate brake: the runaway-policy cap does not apply to it.
+    cap = None if command == "pause-all" else policy.max_actions_per_run
     if command == "check" or dry_run:
-        results = planned_outcomes(evaluations)
+        results = planned_outcomes(evaluations, cap)
+        capped = safety_cap_exceeded(evaluations, cap, planned=True)
+        if capped:  # the real run would act on none: say so rather than promise the actions
+            notices.append(capped)
     else:
-        # pause-all is the deliberate brake: the runaway-policy cap does not apply to it.
-        cap = None if command == "pause-all" else policy.max_actions_per_run
         results, act_errors = act(hub, evaluations, max_actions=cap)
         errors.extend(act_errors)
 

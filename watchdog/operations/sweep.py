@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 from watchdog.adapters.interface import EndpointGone, Hub, HubError, Listing
 from watchdog.core.measure import Signals, measure, validate_raw
 from watchdog.core.open_metrics import NoOpenMetrics, is_refusal
-from watchdog.core.outcomes import ACTION_OUTCOMES
+from watchdog.core.outcomes import ACTION_OUTCOMES, actionable, capped_outcomes, safety_cap_exceeded
 from watchdog.core.prices import price_notes
 from watchdog.core.model import (
     BILLABLE_STATES,
@@ -274,26 +274,16 @@ def act(
     Over `max_actions` (the policy's safety cap) nothing is touched: a runaway policy must not pause a whole
     fleet; `pause-all` is the explicit brake for that. A deleted endpoint is `gone`, not a failure.
     """
-    actionable = [ev for ev in evaluations if ev.decision in ACTION_OUTCOMES and ev.endpoint.billable and not ev.endpoint.unmeasurable]
-    if max_actions is not None and len(actionable) > max_actions:
-        error = (
-            f"safety cap: {len(actionable)} endpoints to pause, scale or reconfigure exceed "
-            f"max_actions_per_run={max_actions}; "
-            "acted on none. Check the policy, raise the cap, or use pause-all deliberately."
-        )
-        capped = tuple(
-            EndpointResult(ev, Outcome.NONE, "not acted on: safety cap exceeded" if ev in actionable else None)
-            if ev.decision in ACTION_OUTCOMES
-            else EndpointResult(ev, Outcome.NOTIFIED if ev.decision is Decision.NOTIFY else Outcome.NONE)
-            for ev in evaluations
-        )
-        return capped, (error,)
+    cap = safety_cap_exceeded(evaluations, max_actions, planned=False)
+    if cap is not None:
+        return capped_outcomes(evaluations, planned=False), (cap,)
+    todo = actionable(evaluations)
 
     def do(ev: Evaluation) -> EndpointResult:
         action = ACTION_OUTCOMES.get(ev.decision)
         if ev.decision is Decision.NOTIFY:
             return EndpointResult(ev, Outcome.NOTIFIED)
-        if action is None or ev not in actionable:
+        if action is None or ev not in todo:
             return EndpointResult(ev, Outcome.NONE)
         method, done, _ = action
         # A reconfigure sends the new scaling settings; pause and scale-to-zero take no arguments.
