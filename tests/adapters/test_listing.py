@@ -149,3 +149,31 @@ def test_list_pages_rules():
 def test_an_answer_that_is_not_a_page_fails_the_namespace_and_says_what_came(page, came):
     with pytest.raises(HubError, match=came):
         list_pages(lambda cursor, limit: page, "ns")
+
+
+@pytest.mark.parametrize("extra, said", [
+    ({"hasMore": True}, "says hasMore: true"),
+    ({"has_more": True}, "says has_more: true"),
+    ({"total": 25}, "says total 25 but 10 were listed"),
+    ({"totalCount": 11}, "says totalCount 11 but 10 were listed"),
+    ({"next": "/v2/endpoint/ns?page=2"}, "'next' link"),
+    ({"links": {"next": "https://x/page/2"}}, "'next' link"),
+    ({"nextPageToken": "t2"}, "'nextPageToken' link"),
+])
+def test_a_last_page_that_says_there_is_more_without_a_cursor_is_a_warning(extra, said):
+    listing = list_pages(_fetcher({None: {"items": [item(f"e{i}") for i in range(10)], **extra}}), "ns")
+    assert len(listing.items) == 10
+    assert len(listing.warnings) == 1 and said in listing.warnings[0], listing.warnings
+    assert listing.warnings[0].endswith("and no cursor to follow: listing may be incomplete")
+
+
+@pytest.mark.parametrize("extra", [{"hasMore": False}, {"total": 10}, {"count": 10}, {"next": None}, {"next": ""},
+                                   {"links": {"next": None, "self": "/p1"}}, {"total": "25"}, {"hasMore": "yes"}])
+def test_hints_that_agree_with_the_listing_or_cannot_be_read_say_nothing(extra):
+    assert list_pages(_fetcher({None: {"items": [item(f"e{i}") for i in range(10)], **extra}}), "ns").warnings == ()
+
+
+def test_a_total_over_several_pages_counts_every_page():
+    listing = list_pages(_fetcher({None: {"items": [item("a")], "nextCursor": "c", "total": 2},
+                                   "c": {"items": [item("b")], "total": 2}}), "ns")
+    assert len(listing.items) == 2 and listing.warnings == ()

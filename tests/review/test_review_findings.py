@@ -1,5 +1,6 @@
-"""Failing tests written by the review (one per finding; see the review report). They document defects: they are
-expected to FAIL on the reviewed commit and to pass once the product is fixed. Nothing here changes product code.
+"""Regression tests from an independent review: one per finding, written before the fix against a stand-in the
+product's authors did not write. Each failed on the reviewed commit and passes since its fix (see the commits that
+name "review finding N"); finding 14 was declined on purpose, as said where it would be.
 
 Most scenarios run against `standin.py`, a stand-in API written for the review (not the bundled fake): its
 pause/resume do not move `updatedAt` (the reference, section 4 and 12, says that effect is unknown) and its

@@ -6,7 +6,8 @@ So: follow `nextCursor`; when a page has no usable `nextCursor` but carries anot
 (`prevCursor`), follow that too, so the listing is complete whichever way the labels are meant; never follow a
 cursor twice; list the same endpoint name once; and say "listing may be incomplete" rather than stay silent when
 the answer gives reason to doubt it (a full page of 20, or of the `limit` asked for, with no cursor at all, a
-cursor answered with itself, a cursor of an unusable type, an absurd number of pages).
+cursor answered with itself, a cursor of an unusable type, an absurd number of pages, a last page that says there
+is more — `hasMore`, a `total` above what was listed, a `next` link — with no cursor to follow).
 
 Page size: the spec gives `limit` a default of 20 and no maximum. The watchdog asks for PAGE_LIMIT (100) per page:
 five times fewer sequential round trips than the default, and the cap most list APIs (and the bundled fake) serve;
@@ -28,6 +29,29 @@ PAGE_LIMIT = 100
 MAX_PAGES = 1000
 REFUSED_LIMIT = (400, 422)  # the answers that mean "no such parameter here": ask again without it
 _CURSOR_KEYS = ("nextCursor", "prevCursor")
+# Other ways an API says "there is more" (not the documented cursor): not followed, since what they mean is a guess,
+# but a page that carries one with no cursor to follow makes the listing doubtful, and the report says so.
+_MORE_FLAGS = ("hasMore", "has_more", "hasNext", "has_next", "more")
+_TOTAL_KEYS = ("total", "totalCount", "total_count", "totalItems", "count")
+_NEXT_LINKS = ("next", "nextPage", "next_page", "nextUrl", "next_url", "nextLink", "next_link", "nextPageToken",
+               "next_page_token")
+
+
+def _more_hint(page: Mapping[str, Any], listed: int) -> str | None:
+    """What on the last page says more endpoints exist than were listed, or None."""
+    for key in _MORE_FLAGS:
+        if page.get(key) is True:
+            return f"the last page says {key}: true"
+    for key in _TOTAL_KEYS:
+        total = page.get(key)
+        if isinstance(total, int) and not isinstance(total, bool) and total > listed:
+            return f"the answer says {key} {total} but {listed} were listed"
+    links = page.get("links") if isinstance(page.get("links"), Mapping) else page.get("_links")
+    for where, key in [(page, k) for k in _NEXT_LINKS] + ([(links, "next")] if isinstance(links, Mapping) else []):
+        value = where.get(key)
+        if value not in (None, "", False, [], {}):
+            return f"the last page has a {key!r} link the watchdog does not follow"
+    return None
 
 
 def _kind(value: Any) -> str:
@@ -113,6 +137,9 @@ def list_pages(fetch: Callable[[str | None, int | None], Any], namespace: str, *
             if candidate not in seen:
                 cursor = candidate
         if cursor is None:
+            hint = _more_hint(page, len(items))
+            if hint:
+                warnings.append(f"{hint}, and no cursor to follow: listing may be incomplete")
             break
         if pages >= MAX_PAGES:
             warnings.append(f"stopped after {MAX_PAGES} pages: listing may be incomplete")
