@@ -39,9 +39,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 TOKEN = "hf_benchmark_token_not_secret"
 FORBIDDEN_CHILD_ENV = ("HF_", "HUGGING_FACE_", "GITHUB_", "SLACK_", "WATCHDOG_")
@@ -135,7 +136,7 @@ def instrument(api: Any) -> InFlight:
     from watchdog.fakes import endpoints_api
 
     gauge = InFlight()
-    base = endpoints_api._Handler  # noqa: SLF001 - instrumenting, not editing, the fake
+    base = endpoints_api._Handler
 
     class CountingHandler(base):  # type: ignore[misc, valid-type]
         def _dispatch(self, method: str) -> None:
@@ -155,7 +156,7 @@ def instrument(api: Any) -> InFlight:
                 self._bench_open = False
                 gauge.leave()
 
-    httpd = api._httpd  # noqa: SLF001
+    httpd = api._httpd
     if httpd is None:
         raise RuntimeError("start the fake before instrumenting it")
     httpd.RequestHandlerClass = CountingHandler

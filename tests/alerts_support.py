@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.paths import GOLDEN
-from watchdog.core.rules import Check
 from watchdog.core.model import (
     Action,
     Decision,
@@ -22,8 +21,9 @@ from watchdog.core.model import (
     RuleRef,
     UptimeSource,
 )
+from watchdog.core.rules import Check
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 
 
 def endpoint_result(

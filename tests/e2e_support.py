@@ -9,14 +9,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from watchdog.cli import Runtime, main
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 NOW_ISO = "2026-11-23T02:17:00Z"
 # Sentinel secrets: the tests grep every output for them.
 HF_TOKEN = "hf_SENTINEL_TOKEN_7f3a9c"

@@ -7,9 +7,10 @@ No subprocess, no real sleep: a scenario of several nights runs in a fraction of
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from tests.e2e_support import run_cli
 from watchdog.cli import Runtime

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.alerts_support import endpoint_result, kept, make_report
 from watchdog.core.ledger import History, record_run
 from watchdog.core.model import Decision, Finding, Outcome, Report
 from watchdog.core.rules import Check
 
-NIGHT1 = datetime(2026, 11, 20, 2, 17, tzinfo=timezone.utc)
+NIGHT1 = datetime(2026, 11, 20, 2, 17, tzinfo=UTC)
 DAY = timedelta(days=1)
 OVER = (Finding(Check.MAX_UPTIME, "12h", "12d", "running 12d > max_uptime 12h (defaults)"),)
 

@@ -4,8 +4,9 @@ shallower, and unknown extra fields at every level."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 OPS = ("removed", "null", "wrong-type", "deeper", "shallower", "extra")
 EXTRA = {"nested": [1, "two", None, {"deep": True}]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -21,14 +21,14 @@ from watchdog.cli import Runtime
 
 HUB = "http://127.0.0.1:9"
 API = f"{HUB}/v2"
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 NOW_ISO = "2026-11-23T02:17:00Z"
 A10G = "aws-us-east-1-nvidia-a10g-x1"  # $1.00 per replica-hour in the price lists below
 L4 = "gcp-us-east4-nvidia-l4-x1"  # $0.70
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def ago(**delta: float) -> str:

@@ -46,10 +46,11 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import yaml
 
@@ -119,7 +120,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             out.append(("lit", value[1:-1].replace("''", "'")))
         elif kind == "num":
             # After a value, `-1` would be a binary minus, which the language does not have.
-            if out and out[-1][0] in ("lit", "id") or out and out[-1] == ("op", ")"):
+            if (out and out[-1][0] in ("lit", "id")) or (out and out[-1] == ("op", ")")):
                 raise ExpressionError(f"unexpected number {value!r} in {text!r}")
             out.append(("lit", int(value, 16) if "x" in value.lower() else float(value)))
         elif kind == "id" and value in ("true", "false", "null"):
@@ -331,7 +332,7 @@ class Evaluator:
         self.workspace = workspace
         self.log = log
 
-    def child(self, **changes: Any) -> "Evaluator":
+    def child(self, **changes: Any) -> Evaluator:
         contexts = dict(self.contexts)
         contexts.update(changes)
         return Evaluator(contexts, failed=self.failed, workspace=self.workspace, log=self.log)
@@ -643,7 +644,7 @@ class StepResult:
 
 @dataclass
 class StandIn:
-    run: Callable[["JobRun", dict[str, str]], dict[str, str]]
+    run: Callable[[JobRun, dict[str, str]], dict[str, str]]
     inputs: frozenset[str]
     outputs: frozenset[str]
 
@@ -652,7 +653,7 @@ class StandInFailure(Exception):
     """The simulated action failed (as the real one would, e.g. upload-artifact with if-no-files-found: error)."""
 
 
-def _checkout(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
+def _checkout(job: JobRun, args: dict[str, str]) -> dict[str, str]:
     if args.get("persist-credentials", "true") != "false":
         raise RehearsalError("actions/checkout without persist-credentials: false")
     target = (job.workspace / args.get("path", ".")).resolve()
@@ -679,7 +680,7 @@ def _checkout(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
     raise RehearsalError(f"checkout of {repository}@{args.get('ref')}: not a repository this rehearsal knows")
 
 
-def _setup_python(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
+def _setup_python(job: JobRun, args: dict[str, str]) -> dict[str, str]:
     if args.get("cache"):
         raise RehearsalError("setup-python with a cache: not simulated")
     requested = args.get("python-version", "")
@@ -689,7 +690,7 @@ def _setup_python(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
     return {"python-version": platform.python_version(), "python-path": sys.executable, "cache-hit": "false"}
 
 
-def _cache_restore(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
+def _cache_restore(job: JobRun, args: dict[str, str]) -> dict[str, str]:
     key = args["key"]
     prefixes = [line.strip() for line in args.get("restore-keys", "").splitlines() if line.strip()]
     entry = job.runner.cache.lookup(key, prefixes)
@@ -703,7 +704,7 @@ def _cache_restore(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
     return {"cache-hit": str(matched == key).lower(), "cache-primary-key": key, "cache-matched-key": matched}
 
 
-def _cache_save(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
+def _cache_save(job: JobRun, args: dict[str, str]) -> dict[str, str]:
     source = job.workspace / args["path"]
     if not source.exists():
         job.annotate("warning", f"Path Validation Error: {args['path']} does not exist, no cache is saved")
@@ -714,7 +715,7 @@ def _cache_save(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
     return {}
 
 
-def _upload_artifact(job: "JobRun", args: dict[str, str]) -> dict[str, str]:
+def _upload_artifact(job: JobRun, args: dict[str, str]) -> dict[str, str]:
     name, pattern = args.get("name", "artifact"), args["path"]
     files = []
     for line in filter(None, (line.strip() for line in pattern.splitlines())):
@@ -924,7 +925,7 @@ class Runner:
         elif inputs:
             raise RehearsalError("inputs are for workflow_dispatch only")
         else:  # other events: the inputs context is empty, so a declared input reads as null
-            typed_inputs = StrictMap("inputs", {name: None for name in declared})
+            typed_inputs = StrictMap("inputs", dict.fromkeys(declared))
         self.checkout_ref = ref
         sha = git(self.user_repo, "rev-parse", ref)
         payload = {"repository": {"full_name": USER_REPOSITORY, "default_branch": DEFAULT_BRANCH}, **(event or {})}
@@ -1357,7 +1358,7 @@ class Rehearsal:
         self.github = comment_editing_github(kit.GitHub)(USER_REPOSITORY)
         self.runner = Runner(root, verbose=verbose)
 
-    def __enter__(self) -> "Rehearsal":
+    def __enter__(self) -> Rehearsal:
         api_root = self.api.start()
         self.slack.start()
         self.github.start()

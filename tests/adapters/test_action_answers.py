@@ -6,7 +6,7 @@ huggingface_hub parses the answer strictly (`model.task` required, timestamps mu
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from tests.inprocess import env_for, run_watchdog
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 NOW_ISO = "2026-11-23T02:17:00Z"
 FLEET = {"user": "alice", "resume_delay": 0, "namespaces": {"acme-ml": {"endpoints": [
     {"name": "forgotten", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "running_for": "30h",

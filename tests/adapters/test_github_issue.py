@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from watchdog.fakes.github import FakeGitHub
 from watchdog.adapters.github_issues import GitHubError, GitHubIssues, sync_dashboard
 from watchdog.core.render.issue import DASHBOARD_LABEL, DASHBOARD_MARKER
+from watchdog.fakes.github import FakeGitHub
 
 TOKEN = "ghs_SENTINELtoken0123456789"
 REPO = "acme/ml-ops"

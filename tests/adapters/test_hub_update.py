@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from watchdog.adapters.interface import EndpointGone, HubError
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI, Fault
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 FLEET = {"user": "alice", "namespaces": {"acme-ml": {"endpoints": [
     {"name": "scripted", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/llm", "running_for": "3h",
      "min_replica": 1, "max_replica": 8},

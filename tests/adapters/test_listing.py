@@ -4,7 +4,7 @@ silence when the listing may be incomplete (issue #10, item 7)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,7 +28,7 @@ def check(tmp_path, count, page_size, paging, *extra, limit="ignored"):
     """`watchdog ...` against a fake serving `count` endpoints. By default the fake ignores `limit` and serves pages
     of its own `page_size`, so that a few endpoints make several pages (the watchdog asks for 100 per page)."""
     (tmp_path / "p.yaml").write_text(POLICY)
-    with FakeEndpointsAPI.from_dict(fleet(count, page_size), FakeClock(datetime(2026, 11, 23, tzinfo=timezone.utc))) as api:
+    with FakeEndpointsAPI.from_dict(fleet(count, page_size), FakeClock(datetime(2026, 11, 23, tzinfo=UTC))) as api:
         api.set_shapes("acme-ml", paging=paging, limit=limit)
         run = run_watchdog(["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"), "--state",
                             str(tmp_path / "s.json"), *extra], env_for(api.base_url, tmp_path),

@@ -7,8 +7,8 @@ import logging
 import httpx
 import pytest
 
-from watchdog.fakes.slack import FakeSlack
 from watchdog.adapters.slack_webhook import SlackError, post_webhook
+from watchdog.fakes.slack import FakeSlack
 
 PAYLOAD = {"text": "Endpoint watchdog: 1 paused", "blocks": [
     {"type": "header", "text": {"type": "plain_text", "text": "Endpoint watchdog: 1 paused"}}]}

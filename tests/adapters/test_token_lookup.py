@@ -6,7 +6,7 @@ else `$HF_HOME/token`, else `$XDG_CACHE_HOME/huggingface/token`, else `~/.cache/
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -69,7 +69,7 @@ def test_hf_token_wins_over_the_saved_one_and_an_empty_file_is_no_token(tmp_path
 def test_every_command_uses_the_saved_token_and_the_scrubber_masks_it(tmp_path):
     save(tmp_path / "hf" / "token")
     (tmp_path / "p.yaml").write_text("version: 1\nnamespaces: [alice]\n")
-    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, tzinfo=timezone.utc))) as api:
+    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, tzinfo=UTC))) as api:
         env = base_env(api, tmp_path, HF_HOME=str(tmp_path / "hf"))
         common = ["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"), "--state", str(tmp_path / "s.json")]
         outputs = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,8 +23,8 @@ def run(argv, env=None):
 
 
 def test_parse_now_accepts_z_and_offsets_and_rejects_garbage():
-    assert parse_now("2026-11-23T02:17:00Z") == datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
-    assert parse_now("2026-11-23T03:17:00+01:00") == datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+    assert parse_now("2026-11-23T02:17:00Z") == datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
+    assert parse_now("2026-11-23T03:17:00+01:00") == datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
     with pytest.raises(UsageError):
         parse_now("tomorrow")
 

@@ -8,15 +8,15 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from tests.e2e_support import run_cli
+from tests.paths import REPO
+from watchdog.adapters.policy_file import load_policy
 from watchdog.cli import Runtime, main
 from watchdog.cli.demo_command import DEMO_NOW
-from tests.paths import REPO
 from watchdog.demo import bundled
 from watchdog.fakes.fleet import load_fleet
-from watchdog.adapters.policy_file import load_policy
 
 ROOT = REPO
 
@@ -32,7 +32,7 @@ def test_demo_fleet_is_varied_enough_to_tell_the_story():
 
 
 def test_the_demo_reconfigures_exactly_one_endpoint():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from watchdog.core.evaluate import evaluate
     from watchdog.core.measure import Signals, measure
@@ -40,7 +40,7 @@ def test_the_demo_reconfigures_exactly_one_endpoint():
     from watchdog.fakes.clock import FakeClock
     from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 
-    now = datetime(2026, 11, 23, 8, 17, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 8, 17, tzinfo=UTC)
     api = FakeEndpointsAPI.from_fleet_file(bundled("fleet.yaml"), clock=FakeClock(now))
     policy = load_policy(bundled("policies.yaml"))
     fixed = []

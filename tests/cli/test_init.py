@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e_support import NOW, NOW_ISO, cli_env, run_cli
+from tests.paths import REPO
 from tests.repo.test_workflows import (
     caller_problems,
     parse,
@@ -16,7 +17,6 @@ from tests.repo.test_workflows import (
     schema_problems,
     workflow_secret_problems,
 )
-from tests.paths import REPO
 from watchdog.core.model import Decision, EndpointSnapshot, NamespaceResult
 from watchdog.core.policy import parse_policy
 from watchdog.core.starter import DEFAULTS, production_glob, starter_policy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from watchdog.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, main
 from watchdog.cli.report_command import parse_since
 from watchdog.core.ledger.codec import history_to_dict
 
-NOW = datetime(2026, 11, 22, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 2, 17, tzinfo=UTC)
 
 
 def report(tmp_path, *args):
@@ -25,10 +25,10 @@ def report(tmp_path, *args):
 
 def test_since_takes_durations_dates_and_instants():
     assert parse_since(None, NOW) is None
-    assert parse_since("30d", NOW) == datetime(2026, 10, 23, 2, 17, tzinfo=timezone.utc)
-    assert parse_since("1d12h", NOW) == datetime(2026, 11, 20, 14, 17, tzinfo=timezone.utc)
-    assert parse_since("2026-11-01", NOW) == datetime(2026, 11, 1, tzinfo=timezone.utc)
-    assert parse_since("2026-11-21T06:00:00+01:00", NOW) == datetime(2026, 11, 21, 5, tzinfo=timezone.utc)
+    assert parse_since("30d", NOW) == datetime(2026, 10, 23, 2, 17, tzinfo=UTC)
+    assert parse_since("1d12h", NOW) == datetime(2026, 11, 20, 14, 17, tzinfo=UTC)
+    assert parse_since("2026-11-01", NOW) == datetime(2026, 11, 1, tzinfo=UTC)
+    assert parse_since("2026-11-21T06:00:00+01:00", NOW) == datetime(2026, 11, 21, 5, tzinfo=UTC)
     for bad in ("last week", "0d", "2026-12-01"):
         with pytest.raises(UsageError):
             parse_since(bad, NOW)

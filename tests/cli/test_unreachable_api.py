@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -44,7 +44,7 @@ def test_api_down_is_exit_1_could_not_reach_not_no_endpoint_named(tmp_path, args
 
 
 def test_a_persistent_5xx_on_the_lookup_is_exit_1_too(tmp_path):
-    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, tzinfo=timezone.utc))) as api:
+    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, tzinfo=UTC))) as api:
         api.add_fault(Fault(route="get", status=503, times=None))
         result = watchdog(tmp_path, api.base_url, "pause", "eval-7b")
         assert result.code == 1 and "could not reach the Endpoints API (" in result.stderr and "HTTP 503" in result.stderr

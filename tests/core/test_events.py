@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from tests.alerts_support import NOW, endpoint_result, kept, make_report
 from watchdog.core.announcements import (
@@ -216,13 +216,13 @@ def test_memory_stays_bounded() -> None:
 
 
 def test_news_a_failed_delivery_missed_is_sent_on_the_next_run_then_forgotten():
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from watchdog.core.announcements import news, remember
     from watchdog.core.events import Event
     from watchdog.core.model import NamespaceResult, Report
 
-    now = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
     report = Report(generated_at=now, command="run", dry_run=False,
                     namespaces=(NamespaceResult("acme-ml", ok=True, endpoints=1),), endpoints=())
     pause = Event(key="paused:acme-ml/a:x", kind="paused", title="Paused acme-ml/a", detail="running 9h > 8h",

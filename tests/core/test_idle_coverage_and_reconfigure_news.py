@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from tests.alerts_support import NOW, endpoint_result, kept, make_report
-
 from watchdog.core.announcements import news, remember
 from watchdog.core.events import current_events
 from watchdog.core.idle_coverage import idle_coverage

@@ -7,7 +7,7 @@ says there was no request since t0 (idle at least now - t0).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 from watchdog.fakes.fleet import demo_fleet_path
 
 DEMO_POLICY = PACKAGE / "demo" / "policies.yaml"
-T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 def test_the_issue_reproduction_a_first_counter_sample_is_not_activity(tmp_path):

@@ -4,7 +4,7 @@ month boundaries, bounds and folds, and the state-file form."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -20,7 +20,7 @@ from watchdog.core.ledger.codec import history_from_dict, history_to_dict
 from watchdog.core.model import Decision, Finding, NamespaceResult, Outcome
 from watchdog.core.rules import Check
 
-T0 = datetime(2026, 11, 20, 2, 17, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 2, 17, tzinfo=UTC)
 H = timedelta(hours=1)
 DAY = 86400
 
@@ -118,13 +118,13 @@ def test_billed_is_a_trapezoid_from_the_burn_a_run_left_to_the_burn_the_next_fou
 
 
 def test_the_month_boundary_is_midnight_utc_and_splits_an_interval_between_runs():
-    start = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     history = History()
     for hours in (0, 24):
         at = start + hours * H
         history = record_run(history, make_report(kept("t4", price=1.0, now=at), now=at), at, DAY)
     result = ledger(history, start + 24 * H)
-    assert result.month_to_date and result.since == datetime(2026, 12, 1, tzinfo=timezone.utc)
+    assert result.month_to_date and result.since == datetime(2026, 12, 1, tzinfo=UTC)
     assert round(result.total.billed, 2) == 12.00  # December: 00:00 to 12:00
     assert [(m.month, round(m.money.billed, 2), m.runs) for m in result.months] == [("2026-11", 12.0, 1),
                                                                                     ("2026-12", 12.0, 1)]
@@ -197,7 +197,7 @@ def test_a_run_older_than_the_latest_is_not_recorded():
 def test_history_is_bounded_to_400_runs_and_the_folded_months_keep_the_money():
     # Hourly runs for 500 hours across the November/December boundary: a $1/h endpoint kept running, and a $2/h
     # one paused at run 10 and never resumed.
-    start = datetime(2026, 11, 20, 0, 30, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)
     history = History()
     full = History()
     for i in range(500):
@@ -216,7 +216,7 @@ def test_history_is_bounded_to_400_runs_and_the_folded_months_keep_the_money():
     assert round(result.total.billed, 2) == 499 * 1.0 + 10 * 2.0
     assert round(result.total.saved, 2) == (499 - 10) * 2.0
     months = {m.month: m for m in result.months}
-    november_hours = (datetime(2026, 12, 1, tzinfo=timezone.utc) - start).total_seconds() / 3600
+    november_hours = (datetime(2026, 12, 1, tzinfo=UTC) - start).total_seconds() / 3600
     assert round(months["2026-11"].money.billed, 2) == round(november_hours + 20, 2)
     assert months["2026-11"].runs + months["2026-12"].runs == 500
     assert result.counted_from == start

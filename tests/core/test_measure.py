@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from watchdog.core.measure import (
 from watchdog.core.model import IdleSource, UptimeSource
 from watchdog.core.timestamps import parse_timestamp
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 
 
 def ts(delta: timedelta) -> str:
@@ -49,7 +49,7 @@ def raw(state: str = "running", *, updated_ago: timedelta = timedelta(days=3), l
 
 
 def test_parse_timestamp_accepts_z_nanoseconds_and_rejects_garbage():
-    assert parse_timestamp("2023-10-26T12:41:53.263078506Z") == datetime(2023, 10, 26, 12, 41, 53, 263078, tzinfo=timezone.utc)
+    assert parse_timestamp("2023-10-26T12:41:53.263078506Z") == datetime(2023, 10, 26, 12, 41, 53, 263078, tzinfo=UTC)
     assert parse_timestamp("2026-11-23T02:17:00Z") == NOW
     assert parse_timestamp("yesterday") is None
     assert parse_timestamp(None) is None

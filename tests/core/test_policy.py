@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.paths import REPO
-from watchdog.core.model import EndpointSnapshot
 from watchdog.adapters.policy_file import load_policy
+from watchdog.core.model import EndpointSnapshot
 from watchdog.core.policy import (
     Match,
     NotifySettings,
@@ -19,7 +19,6 @@ from watchdog.core.policy import (
     parse_policy,
 )
 from watchdog.core.policy.model import DEFAULT_MAX_ACTIONS
-
 
 
 def test_shipped_policy_validates_and_shows_every_feature():

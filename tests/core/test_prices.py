@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from watchdog.core.prices import PriceList, price_notes, read_price_list
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 NOW_ISO = "2026-11-23T02:17:00Z"
 L4 = "aws-us-east-1-nvidia-l4-x1"
 FLEET = {"user": "alice", "namespaces": {"acme-ml": {"endpoints": [

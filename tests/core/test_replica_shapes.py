@@ -3,7 +3,7 @@ never turned into a misleading "no live replica" (issue #10, item 5)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from watchdog.core.measure import read_replicas
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 NOW_ISO = "2026-11-23T02:17:00Z"
 FLEET = {"user": "alice", "namespaces": {"acme-ml": {"endpoints": [
     {"name": "long-runner", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "running_for": "30h",
@@ -69,7 +69,7 @@ def test_an_unrecognized_wrapper_is_named_and_uptime_falls_back_without_pausing(
 ])
 def test_read_replicas(payload, start, tolerated):
     reading = read_replicas(payload)
-    expected = None if start is None else datetime(2026, 11, 23, int(start[:2]), int(start[3:]), tzinfo=timezone.utc)
+    expected = None if start is None else datetime(2026, 11, 23, int(start[:2]), int(start[3:]), tzinfo=UTC)
     assert (reading.started_at and reading.started_at.replace(microsecond=0)) == expected
     for fragment in tolerated:
         assert any(fragment in t for t in reading.tolerated), reading.tolerated

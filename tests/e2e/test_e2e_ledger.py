@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 from watchdog.fakes.github import FakeGitHub
 from watchdog.fakes.slack import FakeSlack
 
-T0 = datetime(2026, 11, 20, 2, 17, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 2, 17, tzinfo=UTC)
 H = timedelta(hours=1)
 
 POLICY = """\

@@ -7,7 +7,7 @@ one endpoint again; `check` never writes it; the report says it once per namespa
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from tests.inprocess import env_for, run_watchdog
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI, Fault
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 POLICY = ("version: 1\nnamespaces: [acme-ml, team]\ntimezone: UTC\n"
           "defaults: {max_uptime: 48h, max_idle: 2h, action: pause, on_unknown_idle: notify}\n")
 L4 = "aws-us-east-1-nvidia-l4-x1"

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from tests.e2e_support import GITHUB_TOKEN, HF_TOKEN, NOW
 from watchdog.cli import Runtime, main
 from watchdog.fakes.clock import FakeClock, iso_z
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI, Fault
 from watchdog.fakes.github import FakeGitHub
 from watchdog.fakes.slack import FakeSlack
-from tests.e2e_support import GITHUB_TOKEN, HF_TOKEN, NOW
 
 POLICY = """\
 version: 1

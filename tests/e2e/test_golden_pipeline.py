@@ -13,16 +13,16 @@ from typing import Any
 
 from tests.alerts_support import check_golden
 from tests.paths import GOLDEN
-from watchdog.core.evaluate import evaluate_all
 from watchdog.adapters.interface import EndpointGone, HubError
+from watchdog.core.evaluate import evaluate_all
 from watchdog.core.measure import Signals, measure
-from watchdog.core.timestamps import parse_timestamp
 from watchdog.core.model import Report
+from watchdog.core.outcomes import planned_outcomes
 from watchdog.core.policy import parse_policy
+from watchdog.core.render.json_report import report_to_dict
 from watchdog.core.render.markdown import render_report_markdown
 from watchdog.core.render.text import render_text
-from watchdog.core.render.json_report import report_to_dict
-from watchdog.core.outcomes import planned_outcomes
+from watchdog.core.timestamps import parse_timestamp
 from watchdog.operations.sweep import act
 
 HERE = GOLDEN / "pipeline"

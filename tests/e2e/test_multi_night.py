@@ -3,7 +3,7 @@ them, every night's decisions asserted (issue #10). In-process against the bundl
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,7 +13,7 @@ from watchdog.fakes.clock import FakeClock, iso_z
 from watchdog.fakes.endpoints_api import Edit, FakeEndpointsAPI
 from watchdog.fakes.faults import Fault
 
-T = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+T = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 L4 = "aws-us-east-1-nvidia-l4-x1"
 POLICY = """version: 1
 namespaces: [acme-ml]

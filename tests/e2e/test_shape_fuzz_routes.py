@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_shape_fuzz import POLICY, check_controls, expected_exit, run, said, world
 from tests.inprocess import run_watchdog
 from tests.shape_mutations import Mutation, apply, mutations
 from tests.shape_service import (
@@ -23,7 +24,6 @@ from tests.shape_service import (
     service_env,
     whoami,
 )
-from tests.e2e.test_shape_fuzz import POLICY, check_controls, expected_exit, run, said, world
 
 BROKEN_OPS = ("removed", "null", "wrong-type", "deeper", "shallower")
 

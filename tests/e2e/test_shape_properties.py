@@ -8,7 +8,7 @@ measure + evaluate, and random request histories at the idle model.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -38,7 +38,7 @@ JSON = st.recursive(
        offset_minutes=st.integers(-23 * 60 - 59, 23 * 60 + 59), digits=st.integers(0, 9),
        sep=st.sampled_from("Tt "), zulu=st.sampled_from(["Z", "z", None]))
 def test_every_rfc3339_rendering_is_the_same_instant(moment, offset_minutes, digits, sep, zulu):
-    instant = moment.replace(tzinfo=timezone.utc)
+    instant = moment.replace(tzinfo=UTC)
     if zulu is not None:
         offset_minutes = 0
     local = instant.astimezone(timezone(timedelta(minutes=offset_minutes)))

@@ -7,20 +7,22 @@ import re
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from huggingface_hub import InferenceEndpoint
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError
 
+from watchdog.fakes.api_facts import BILLED_STATES as BILLABLE_STATES
+from watchdog.fakes.api_facts import STATES as KNOWN_STATES
 from watchdog.fakes.clock import FakeClock, iso_z
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI, Fault
 from watchdog.fakes.fleet import FleetError, demo_fleet_path, fleet_from_dict, load_fleet, synthetic_fleet
-from watchdog.fakes.api_facts import BILLED_STATES as BILLABLE_STATES, STATES as KNOWN_STATES
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 TOKEN = "hf_test_SECRET_4d1f9c"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 Z_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

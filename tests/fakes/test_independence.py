@@ -7,7 +7,7 @@ is tested against, and every test would pass. Here the two are written independe
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 
 PACKAGE = Path(watchdog.__file__).parent
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 PRODUCT = ("watchdog.core", "watchdog.adapters", "watchdog.operations", "watchdog.cli")
 
 

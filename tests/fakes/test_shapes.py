@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from watchdog.fakes.clock import FakeClock, parse_instant
 from watchdog.fakes.endpoints_api import Edit, FakeEndpointsAPI, Shapes
 from watchdog.fakes.endpoints_api.shapes import TIMESTAMP_FORMS, format_instant
 
-NOW = datetime(2026, 11, 23, 2, 17, 5, 123000, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, 5, 123000, tzinfo=UTC)
 AUTH = {"Authorization": "Bearer hf_test_shapes_token"}
 FLEET = {"user": "alice", "page_size": 2, "namespaces": {
     "acme-ml": {"endpoints": [{"name": f"ep-{i}", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m",

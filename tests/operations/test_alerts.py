@@ -9,12 +9,11 @@ from datetime import timedelta
 import pytest
 
 from tests.alerts_support import NOW, endpoint_result, kept, make_report, sample_report
-
 from watchdog.adapters.environment import Settings
-from watchdog.operations.alerts import deliver_alerts
+from watchdog.core.model import Decision, Outcome
 from watchdog.fakes.github import FakeGitHub
 from watchdog.fakes.slack import FakeSlack
-from watchdog.core.model import Decision, Outcome
+from watchdog.operations.alerts import deliver_alerts
 
 REPO = "acme/ml-ops"
 TOKEN = "ghs_SENTINEL0123456789abcdef"

@@ -11,9 +11,9 @@ import time
 import pytest
 
 from tests.e2e_support import NOW, NOW_ISO, cli_env, run_cli
+from watchdog.adapters.hub import EndpointsHub, HubSettings
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
-from watchdog.adapters.hub import EndpointsHub, HubSettings
 from watchdog.operations.lifecycle import EndpointStatus, resume_and_wait, run_session, wait_until_running
 
 FLEET = {

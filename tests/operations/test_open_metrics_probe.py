@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from watchdog.core.measure import Signals
 from watchdog.core.open_metrics import NoOpenMetrics, remembered, to_section
 from watchdog.operations.sweep import collect
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 PLAN_403 = "open-metrics of {ns}/{name}: HTTP 403: Forbidden: open metrics are available on Team and Enterprise plans"
 
 

@@ -7,7 +7,7 @@ does not pause it either: exit 1 with the reason.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -33,7 +33,7 @@ def child(marker) -> list[str]:
 @pytest.fixture
 def world(tmp_path):
     (tmp_path / "p.yaml").write_text(POLICY)
-    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc))) as api:
+    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, 2, 17, tzinfo=UTC))) as api:
         env = env_for(api.base_url, tmp_path)
 
         def watchdog(*args: str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from watchdog.adapters.interface import EndpointGone, HubError
 from watchdog.core.measure import Signals
@@ -10,7 +10,7 @@ from watchdog.core.model import Decision, Evaluation, Outcome, RuleRef
 from watchdog.core.outcomes import pause_all_evaluations, planned_outcomes, safety_cap_exceeded
 from watchdog.operations.sweep import act, collect
 
-NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 
 
 def raw(name: str, state: str = "running") -> dict:

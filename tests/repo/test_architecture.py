@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 
 import pytest
+
 from tests.paths import PACKAGE
 
 CORE = PACKAGE / "core"
@@ -100,8 +101,8 @@ def purity_problems(source: str, module: str, where: str) -> list[str]:
 def env_readers(source: str, where: str) -> list[str]:
     tree = ast.parse(source)
     return [f"{where}:{node.lineno}" for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute) and _dotted(node) == "os.environ"
-            or isinstance(node, ast.Call) and _dotted(node.func) in ("os.getenv", "os.getenvb")]
+            if (isinstance(node, ast.Attribute) and _dotted(node) == "os.environ")
+            or (isinstance(node, ast.Call) and _dotted(node.func) in ("os.getenv", "os.getenvb"))]
 
 
 # ------------------------------------------------------------------------------------------------------- checks

@@ -15,8 +15,9 @@ import re
 import shlex
 import subprocess
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -90,7 +91,7 @@ def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
     if isinstance(value, str):
         return {value: None}
     if isinstance(value, list):
-        return {name: None for name in value}
+        return dict.fromkeys(value)
     return value or {}
 
 
@@ -335,7 +336,7 @@ def test_the_workflow_files():
     # One source of truth: the package's templates (what `watchdog init` writes), no second ready-to-copy folder.
     from watchdog.templates import CALLER_WORKFLOWS
 
-    assert CALLER_WORKFLOWS == {f".github/workflows/{name}": f"workflows/{name}" for name in CALLERS}
+    assert {f".github/workflows/{name}": f"workflows/{name}" for name in CALLERS} == CALLER_WORKFLOWS
     assert not (REPO / "examples").exists()
 
 

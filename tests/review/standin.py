@@ -1,9 +1,11 @@
 """An independent stand-in for the Endpoints API on 127.0.0.1, written for the review: shapes and behaviour the
 project did not choose (pause/resume do not move updatedAt, the replica route may be missing, pages of any size).
 """
-import json, threading
+import json
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlparse, parse_qs
+from urllib.parse import parse_qs, urlparse
+
 
 def ep(name, state="running", instance="aws-us-east-1-nvidia-a10g-x1", created="2026-11-01T00:00:00Z",
        updated="2026-11-20T00:00:00Z", minr=1, maxr=1, timeout=None, tags=(), ready=1, target=1, **status):

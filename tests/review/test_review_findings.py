@@ -10,7 +10,7 @@ replica route is missing unless a test sets one (the wrapper is undocumented).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
 
 TOKEN = "hf_REVIEW_sentinel_token_1234"
-UTC = timezone.utc
+UTC = UTC
 
 
 def _env(base_url: str, home: Path) -> dict[str, str]:

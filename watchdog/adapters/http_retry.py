@@ -101,7 +101,7 @@ def call_with_retries(
         outcome: object
         try:
             outcome = fn()
-        except Exception as exc:  # noqa: BLE001 - classify decides; re-raised below when final
+        except Exception as exc:
             outcome = exc
         verdict = classify(outcome)
         delay = None if verdict is None else retry_delay(verdict[0], verdict[1], attempt, policy, rng)

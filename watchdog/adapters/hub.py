@@ -8,10 +8,11 @@ parsing) but calls the routes itself and reads every answer leniently: the libra
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx2  # huggingface_hub 2.x's own HTTP client
 from huggingface_hub import constants
@@ -131,7 +132,7 @@ class EndpointsHub:
             kwargs["sleep"] = self._sleep
         try:
             return call_with_retries(fn, **kwargs)
-        except BaseException as error:  # noqa: BLE001 - every failure becomes a HubError with a safe message
+        except BaseException as error:
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise
             raise _describe(error, what) from None

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from watchdog.core.redact import Redactor
-
 
 # Logger filters do not apply to records from child loggers, so every emitting logger is listed.
 _HTTP_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")

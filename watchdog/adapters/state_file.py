@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import datetime
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any
 
 from watchdog.core.open_metrics import SECTION as METRICS_SECTION
 from watchdog.core.open_metrics import NoOpenMetrics, remembered

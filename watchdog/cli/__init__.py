@@ -6,7 +6,8 @@ import gc
 import importlib
 import logging
 import sys
-from typing import Callable, Mapping, Sequence, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import TextIO
 
 from watchdog.adapters.environment import Settings, process_environment
 from watchdog.cli.context import (
@@ -55,7 +56,7 @@ class _TerminalSafeLastResort(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             sys.stderr.write(terminal_text(self.format(record)) + "\n")
-        except Exception:  # noqa: BLE001 - logging must never break the run
+        except Exception:
             self.handleError(record)
 
 
@@ -118,7 +119,7 @@ def main(
     except KeyboardInterrupt:
         stderr.write("watchdog: interrupted\n")
         return 130
-    except Exception as error:  # noqa: BLE001 - the one boundary: a clear line, never a token, exit 1
+    except Exception as error:
         if settings.debug:
             import traceback
 

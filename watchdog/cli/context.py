@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from watchdog.adapters.environment import Settings
 from watchdog.adapters.interface import EndpointGone, Hub, HubError
@@ -39,7 +40,7 @@ def unreachable(error: HubError) -> CommandFailed:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _real_hub(settings: Any, runtime: Runtime) -> Hub:
@@ -62,7 +63,7 @@ class Runtime:
 def parse_now(text: str | None, clock: Callable[[], datetime] = _utc_now) -> datetime:
     """`--now` or the clock, always timezone-aware UTC. The only place the clock is read."""
     if text is None:
-        return clock().astimezone(timezone.utc).replace(microsecond=0)
+        return clock().astimezone(UTC).replace(microsecond=0)
     value = text.strip()
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
@@ -71,8 +72,8 @@ def parse_now(text: str | None, clock: Callable[[], datetime] = _utc_now) -> dat
     except ValueError:
         raise UsageError(f"--now: expected an ISO-8601 instant like 2026-11-23T02:17:00Z, got {text!r}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from watchdog.cli.context import EXIT_OK, Context, UsageError
 from watchdog.demo import bundled
@@ -24,7 +25,7 @@ _STRIPPED_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SLACK_WEBHOOK_URL", "GIT
                  "GITHUB_REPOSITORY", "GITHUB_API_URL", "HF_HUB_OFFLINE")
 DEMO_TOKEN = "hf_demo_token_for_the_local_fake_api"
 # A Monday, 02:17 UTC (the nightly cron's minute): 03:17 in Paris, Sunday evening in New York.
-DEMO_NOW = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 
 
 def _stamp(moment: datetime) -> str:

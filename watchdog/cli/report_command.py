@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from watchdog.cli.context import EXIT_FAILED, EXIT_OK, Context, UsageError, parse_now
@@ -25,7 +25,7 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
     except UsageError:
         raise UsageError(f"--since: expected a duration like 30d or 12h, or a date like 2026-11-01, got {text!r}") from None
     if moment > now:
-        raise UsageError(f"--since {text} is after now ({now.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)")
+        raise UsageError(f"--since {text} is after now ({now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)")
     return moment
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, fields, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from watchdog.core.events import Event, EventKind, sort_key
 from watchdog.core.model import Report
@@ -65,7 +65,7 @@ def news(channel_remembered: Mapping[str, Mapping], current: Iterable[Event], re
 def _entry(event: Event, now: datetime) -> dict:
     return {"kind": event.kind, "title": event.title, "subject": event.subject, "failure": event.is_failure,
             "namespace": event.namespace, "name": event.name,
-            "since": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
+            "since": now.astimezone(UTC).isoformat().replace("+00:00", "Z")}
 
 
 _EVENT_FIELDS = frozenset(f.name for f in fields(Event))

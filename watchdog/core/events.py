@@ -6,11 +6,12 @@ import enum
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from watchdog.core.idle_coverage import FIX as IDLE_FIX
 from watchdog.core.model import Decision, EndpointResult, Evaluation, NoticeKind, Outcome, Report, RuleRef
+
 
 class EventKind(enum.StrEnum):
     """What an event is about; the definition order is the order digests list them: failures first, then what was
@@ -90,7 +91,7 @@ def _stable_hash(text: str) -> str:
 
 def _stretch_id(result: EndpointResult) -> str:
     since = result.endpoint.running_since
-    return since.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") if since else "unknown"
+    return since.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") if since else "unknown"
 
 
 def _undo(result: EndpointResult) -> str:
@@ -236,7 +237,7 @@ ACTION_WORDS = {
 
 def action_counts(kinds: Iterable[str]) -> list[str]:
     """`["3 would pause", "3 would scale to zero"]` for the action kinds among `kinds`, in digest order."""
-    counts = {kind: 0 for kind in ACTION_WORDS}
+    counts = dict.fromkeys(ACTION_WORDS, 0)
     for kind in kinds:
         if kind in counts:
             counts[EventKind(kind)] += 1

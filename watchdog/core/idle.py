@@ -19,9 +19,10 @@ idle than the truth) and migrated.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 

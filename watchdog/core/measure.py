@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from watchdog.core.endpoint_memory import STOPPED_AT
 from watchdog.core.idle import counter_evidence

@@ -11,9 +11,10 @@ Only a running endpoint can decide: one still starting may lack metrics for reas
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 

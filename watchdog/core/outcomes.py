@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from watchdog.core.model import Decision, EndpointResult, Evaluation, Outcome
-
 
 # Decision → (hub method, outcome when done, outcome in a check or dry run).
 ACTION_OUTCOMES = {

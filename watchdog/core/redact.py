@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 # Shorter values would mask ordinary letters everywhere (`runnin***`); real tokens and webhook URLs are far longer.
 # A shorter value set in a secret variable is warned about instead (see `too_short`).

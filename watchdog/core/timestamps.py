@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _RFC3339 = re.compile(
@@ -35,7 +35,7 @@ def _parse(value: str) -> datetime | None:
     year, month, day, hour, minute, second, fraction, _z, sign, off_h, off_m = match.groups()
     try:
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), min(int(second), 59),
-                          int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
+                          int((fraction or "0")[:6].ljust(6, "0")), tzinfo=UTC)
         if sign is not None:
             offset = timedelta(hours=int(off_h), minutes=int(off_m))
             if offset >= timedelta(hours=24) or int(off_m) >= 60:
@@ -56,4 +56,4 @@ def format_timestamp(value: datetime | None) -> str | None:
     """Render a UTC timestamp as `YYYY-MM-DDTHH:MM:SSZ` (the form the API and our report use)."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def _as_utc(value: datetime) -> datetime:
     # Naive datetimes are read as UTC: the API only ever speaks UTC (`...Z`).
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 class FakeClock:
@@ -23,7 +23,7 @@ class FakeClock:
 
     def __init__(self, now: datetime | None = None, *, ticking: bool = False) -> None:
         self._lock = threading.Lock()
-        self._base = _as_utc(now) if now is not None else datetime.now(timezone.utc)
+        self._base = _as_utc(now) if now is not None else datetime.now(UTC)
         self._ticking = ticking
         self._mono = time.monotonic()
 

@@ -19,9 +19,10 @@ Choices where the real service is undocumented (reference: routes, "Update", sta
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from watchdog.fakes.endpoint_state import ActionError, LiveEndpoint
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 # Route names, as faults and the request counters call them.
 ROUTES = ("whoami", "list", "get", "pause", "resume", "scale-to-zero", "delete", "provider", "replica",

@@ -8,9 +8,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from watchdog.fakes._server import LoopbackServer
-from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_BODY_CHARS = 65_536
 
@@ -253,7 +253,7 @@ def _make_handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server naming
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
     return Handler
 

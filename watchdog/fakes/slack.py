@@ -99,7 +99,7 @@ class FakeSlack(LoopbackServer):
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
                     payload = json.loads(raw.decode("utf-8")) if raw else None
@@ -123,7 +123,7 @@ class FakeSlack(LoopbackServer):
                     fake.messages.append(payload)  # type: ignore[arg-type]
                 self._answer(200, "ok")
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._answer(405, "invalid_method")
 
         self._serve(Handler, "fake-slack")

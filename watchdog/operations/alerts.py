@@ -11,17 +11,17 @@ from datetime import datetime
 
 import httpx
 
-from watchdog.core.announcements import channel_memory, news, normalized_memory, remember, with_channel
-from watchdog.core.events import Event, current_events, sort_key
 from watchdog.adapters.environment import Settings
 from watchdog.adapters.github_issues import DashboardSync, GitHubError, GitHubIssues, sync_dashboard
+from watchdog.adapters.slack_webhook import SlackError, post_webhook
+from watchdog.core.announcements import channel_memory, news, normalized_memory, remember, with_channel
+from watchdog.core.events import Event, current_events, sort_key
 from watchdog.core.idle_coverage import idle_coverage
-from watchdog.core.redact import redact
 from watchdog.core.model import AlertChannel, AlertResult, AlertStatus, Report
+from watchdog.core.redact import redact
 from watchdog.core.render.issue import DASHBOARD_TITLE, dashboard_body, news_comment
 from watchdog.core.render.markdown import render_step_summary
 from watchdog.core.render.slack import build_slack_payload
-from watchdog.adapters.slack_webhook import SlackError, post_webhook
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def deliver_alerts(
             issue_url = sync.url
             results.append(_github_result(sync, len(gh_news)))
             new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=True, now=now))
-        except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
+        except Exception as exc:
             results.append(_failure(GITHUB, exc, secrets))
             new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=False, now=now,
                                                                     undelivered=gh_news))
@@ -151,7 +151,7 @@ def deliver_alerts(
             results.append(AlertResult(SLACK, AlertStatus.SENT, detail=f"1 message, {_plural(len(slack_news), 'new event')}"
                                        f" ({_plural(delivery.attempts, 'attempt')})"))
             new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
-        except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
+        except Exception as exc:
             results.append(_failure(SLACK, exc, secrets))
             new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=False, now=now,
                                                                    undelivered=slack_news))

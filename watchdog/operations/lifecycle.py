@@ -7,12 +7,13 @@ import shlex
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from watchdog.adapters.environment import Settings, process_environment
-from watchdog.core.lenient import section
 from watchdog.adapters.interface import EndpointGone, HubError
+from watchdog.core.lenient import section
 
 # Still on its way up: keep polling. Anything else that is not `running` ends the wait as a failure.
 _STARTING = frozenset({"pending", "initializing", "updating", "scaledToZero"})

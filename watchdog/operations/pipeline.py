@@ -8,8 +8,9 @@ pool): a task that depends on an answer is started by the task that gets it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 
 class Pipeline:
@@ -30,7 +31,7 @@ class Pipeline:
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
             fn(*args)
-        except BaseException as error:  # noqa: BLE001 - a bug in a task must end the run, not hang it
+        except BaseException as error:
             with self._lock:
                 self._failure = self._failure or error
         finally:

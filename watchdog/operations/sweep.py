@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from watchdog.adapters.interface import EndpointGone, Hub, HubError, Listing
 from watchdog.core.measure import Signals, measure, validate_raw
-from watchdog.core.open_metrics import NoOpenMetrics, is_refusal
-from watchdog.core.outcomes import ACTION_OUTCOMES, actionable, capped_outcomes, safety_cap_exceeded
-from watchdog.core.prices import price_notes
 from watchdog.core.model import (
     BILLABLE_STATES,
     Decision,
@@ -21,6 +19,9 @@ from watchdog.core.model import (
     NamespaceResult,
     Outcome,
 )
+from watchdog.core.open_metrics import NoOpenMetrics, is_refusal
+from watchdog.core.outcomes import ACTION_OUTCOMES, actionable, capped_outcomes, safety_cap_exceeded
+from watchdog.core.prices import price_notes
 from watchdog.operations.pipeline import Pipeline
 
 

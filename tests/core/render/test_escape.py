@@ -6,7 +6,7 @@ import argparse
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from markdown_it import MarkdownIt
 
@@ -49,9 +49,9 @@ def test_the_issue_line_before_and_after() -> None:
 def test_rule_reference_is_the_text_the_evaluator_writes() -> None:
     policy = parse_policy('version: 1\nendpoints:\n  - match: "x"\n  - match: {instance_type: "*nvidia-l4*"}\n'
                           "    max_uptime: 12h\n", "p.yaml")
-    now = datetime(2026, 11, 23, 2, 17, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
     snapshot = EndpointSnapshot(namespace="acme-ml", name="bot", state="running", instance_type="nvidia-l4",
-                                running_since=datetime(2026, 11, 21, 20, 17, tzinfo=timezone.utc))
+                                running_since=datetime(2026, 11, 21, 20, 17, tzinfo=UTC))
     ev = evaluate(policy, snapshot, now)
     assert ev.reason.endswith(rule_reference(ev.rule)) and ev.rule.index == 2
     assert md_reason(ev.reason, ev.rule).endswith("(rule 2 `instance_type=*nvidia-l4*`)")
@@ -95,7 +95,7 @@ def test_terminal_text_strips_escapes_and_defuses_workflow_commands() -> None:
 
 def _context(out: io.StringIO, err: io.StringIO) -> Context:
     return Context(args=argparse.Namespace(), env={}, settings=Settings.from_env({}),
-                   now=datetime(2026, 11, 23, tzinfo=timezone.utc), stdout=out, stderr=err, redact=Redactor(()))
+                   now=datetime(2026, 11, 23, tzinfo=UTC), stdout=out, stderr=err, redact=Redactor(()))
 
 
 def test_every_printed_line_passes_terminal_text_but_the_watchdogs_own_annotations() -> None:
@@ -116,7 +116,7 @@ def test_demo_dashboard_and_slack_show_every_glob_as_the_policy_writes_it() -> N
     out, err = io.StringIO(), io.StringIO()
     # The demo's own instant (a Monday, 02:17 UTC) without --now, so it reads the same a month later (the clock
     # below) as the goldens say; the alerts only with --show-alerts.
-    later = Runtime(clock=lambda: datetime(2026, 12, 23, 16, 0, tzinfo=timezone.utc))
+    later = Runtime(clock=lambda: datetime(2026, 12, 23, 16, 0, tzinfo=UTC))
     assert main(["demo", "--show-alerts"], env={"PATH": "/usr/bin:/bin"}, stdout=out, stderr=err,
                 runtime=later) in (0, 1), err.getvalue()
     text = out.getvalue()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.alerts_support import NOW, check_golden, endpoint_result, kept, make_report, sample_report
-
 from watchdog.core.events import current_events
 from watchdog.core.model import Decision, Outcome
 from watchdog.core.render.issue import DASHBOARD_MARKER, dashboard_body, news_comment

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.alerts_support import check_golden, kept, make_report
 from tests.ledger_support import NIGHT1, night_report, three_nights
@@ -106,7 +106,7 @@ def test_dashboard_body_stays_under_githubs_limit_with_a_huge_history_and_fleet(
     # 402 hourly runs over 20 namespaces (more than a run itemises), then a report of 3,000 billable endpoints.
     namespaces = [f"an-organisation-with-a-rather-long-name-{n:03d}" for n in range(20)]
     listed = tuple(NamespaceResult(ns, True, endpoints=150) for ns in namespaces)
-    start = datetime(2026, 11, 1, 0, 30, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 1, 0, 30, tzinfo=UTC)
     each_run = [kept(f"endpoint-with-a-long-name-{i:05d}", namespaces[i % 20], price=1.0 + i % 7, now=start)
                 for i in range(100)]
     history = History()

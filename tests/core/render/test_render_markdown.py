@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tests.alerts_support import NOW, check_golden, endpoint_result, kept, make_report, sample_report
-
 from watchdog.core.events import current_events
 from watchdog.core.model import AlertResult
 from watchdog.core.render.markdown import STEP_SUMMARY_MAX_BYTES, render_report_markdown, render_step_summary

@@ -6,9 +6,7 @@ import json
 from dataclasses import replace
 
 from tests.alerts_support import NOW, check_golden, endpoint_result, make_report, sample_report
-
 from watchdog.core.events import current_events
-from watchdog.fakes.slack import check_payload
 from watchdog.core.render.slack import (
     MAX_BLOCKS,
     MAX_CONTEXT_ELEMENTS,
@@ -20,6 +18,7 @@ from watchdog.core.render.slack import (
     escape,
     mention,
 )
+from watchdog.fakes.slack import check_payload
 
 RUN_URL = "https://github.com/acme/ml-ops/actions/runs/123456"
 ISSUE_URL = "https://github.com/acme/ml-ops/issues/7"

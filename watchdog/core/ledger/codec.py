@@ -80,7 +80,7 @@ def _get(item: Any, key: str, kind: type | tuple[type, ...]) -> Any:
     if not isinstance(item, Mapping) or key not in item:
         raise _Bad(f"missing {key!r}")
     value = item[key]
-    if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         raise _Bad(f"{key!r} has the wrong type")
     return value
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
-from datetime import datetime, timezone
 
 from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 
@@ -31,7 +31,7 @@ RECORDED_OUTCOMES = STOPPED_OUTCOMES | {Outcome.FAILED.value, Outcome.GONE.value
 # After the run, these no longer bill (a `gone` endpoint was deleted under the watchdog's hands).
 NOT_BILLING_AFTER = STOPPED_OUTCOMES | {Outcome.GONE.value}
 
-_UTC = timezone.utc
+_UTC = UTC
 NEVER = datetime.max.replace(tzinfo=_UTC)
 
 

@@ -8,10 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from watchdog.core.model import Outcome
 from watchdog.core.ledger.history import CHART_POINTS, TOP_SPENDERS, History, MonthFold, allowance_seconds, month_start
 from watchdog.core.ledger.tally import Saving, Segment, Tally, by_month, by_namespace, run_segments
-
+from watchdog.core.model import Outcome
 
 # --- the ledger ----------------------------------------------------------------------------------------------
 

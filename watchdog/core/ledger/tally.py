@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from watchdog.core.model import Report
 from watchdog.core.ledger.history import (
     MAX_MONTHS,
     MAX_RUNS,
@@ -26,7 +25,7 @@ from watchdog.core.ledger.history import (
     observe_stretches,
     run_record,
 )
-
+from watchdog.core.model import Report
 
 # --- money between runs --------------------------------------------------------------------------------------
 

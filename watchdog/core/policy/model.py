@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from watchdog.core.model import Action, EndpointSnapshot
-from watchdog.core.schedule import load_zone
 from watchdog.core.rules import REGISTRY
 from watchdog.core.rules.general import ActionSetting
 from watchdog.core.rules.schedule import ScheduleRule
+from watchdog.core.schedule import load_zone
 
 MATCH_FIELDS = ("name", "namespace", "repository", "tag", "instance_type")
 # Keys of a rule that are about the rule itself, not settings (which come from the rule registry).

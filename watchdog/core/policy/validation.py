@@ -26,9 +26,9 @@ from watchdog.core.policy.model import (
     Rule,
     RuleSettings,
 )
+from watchdog.core.policy.yaml_nodes import Entry, Node, load_yaml
 from watchdog.core.rules import REGISTRY, Where
 from watchdog.core.schedule import ScheduleError, load_zone
-from watchdog.core.policy.yaml_nodes import Entry, Node, load_yaml
 
 
 def parse_policy(text: str, source: str) -> Policy:
@@ -186,7 +186,7 @@ class _Checker:
         if "defaults" in top and top["defaults"].value.value is not None:
             node = top["defaults"].value
             if self.mapping(node, "defaults", "at top level"):
-                misplaced = {k: "set it on a rule under 'endpoints:'" for k in RULE_ONLY_KEYS}
+                misplaced = dict.fromkeys(RULE_ONLY_KEYS, "set it on a rule under 'endpoints:'")
                 self.keys(node, SETTING_KEYS, "in defaults", misplaced)
                 defaults = self.settings(node, "in defaults", "defaults")
         rules = self._rules(top.get("endpoints"))

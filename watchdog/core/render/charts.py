@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from watchdog.core.render.markdown import table
 
@@ -39,7 +39,7 @@ def axis_top(values: Sequence[float]) -> str:
 
 def point_labels(instants: Sequence[datetime]) -> list[str]:
     """Short x-axis labels: `11-23` when every run falls on its own day, else `23 02:17` (UTC)."""
-    utc = [moment.astimezone(timezone.utc) for moment in instants]
+    utc = [moment.astimezone(UTC) for moment in instants]
     days = [moment.strftime("%m-%d") for moment in utc]
     if len(set(days)) == len(days):
         return days

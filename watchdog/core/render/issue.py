@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from watchdog.core.durations import format_duration
 from watchdog.core.events import Event, count_by_kind, saved_usd_per_hour
 from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.model import Outcome, Report
 from watchdog.core.render.escape import md_code, md_reason, md_text
-from watchdog.core.render.markdown import EVENT_LABELS, event_line, money, outcome_markdown, table, utc_text
 from watchdog.core.render.ledger import markdown_section as ledger_markdown
-from watchdog.core.durations import format_duration
+from watchdog.core.render.markdown import EVENT_LABELS, event_line, money, outcome_markdown, table, utc_text
 
 DASHBOARD_LABEL = "endpoint-watchdog"
 DASHBOARD_MARKER = "<!-- endpoint-watchdog:dashboard -->"

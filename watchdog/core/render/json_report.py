@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
+from collections.abc import Mapping
 from dataclasses import asdict
+from typing import Any
 
 from watchdog.core.durations import format_duration
-from watchdog.core.render.ledger import ledger_to_dict
 from watchdog.core.idle_coverage import idle_coverage
-from watchdog.core.timestamps import format_timestamp, parse_timestamp
 from watchdog.core.model import (
     EndpointResult,
     EndpointSnapshot,
@@ -19,6 +17,8 @@ from watchdog.core.model import (
     ScalingConfig,
     UptimeSource,
 )
+from watchdog.core.render.ledger import ledger_to_dict
+from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 REPORT_VERSION = 1
 

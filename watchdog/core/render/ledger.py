@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from watchdog.core.durations import format_duration
@@ -29,7 +29,7 @@ def _usd(value: float) -> float:
 def window_title(ledger: Ledger) -> str:
     """`November 2026 to date`, or `since 2026-10-24 02:17 UTC`."""
     if ledger.month_to_date:
-        return ledger.now.astimezone(timezone.utc).strftime("%B %Y") + " to date"
+        return ledger.now.astimezone(UTC).strftime("%B %Y") + " to date"
     return f"since {utc_text(ledger.since)}"
 
 
@@ -237,7 +237,7 @@ def ledger_to_dict(ledger: Ledger, *, detail: bool = False) -> dict[str, Any]:
         "last_run_at": _iso(ledger.last_run_at),
         **_money_dict(ledger.total),
         "saved_is_estimate": True,
-        "month": {"month": ledger.now.astimezone(timezone.utc).strftime("%Y-%m"), **_money_dict(ledger.month)},
+        "month": {"month": ledger.now.astimezone(UTC).strftime("%Y-%m"), **_money_dict(ledger.month)},
         "namespaces": [{"name": ns.name, **_money_dict(ns.money)} for ns in ledger.namespaces],
         "top_spenders": [{"endpoint": s.key, "billed_usd": _usd(s.billed)} for s in ledger.top_spenders],
         "stopped_now": {"endpoints": ledger.stopped_now, "usd_per_hour": _usd(ledger.stopped_usd_per_hour)},

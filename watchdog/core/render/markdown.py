@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from watchdog.core.durations import format_duration
 from watchdog.core.events import Event
@@ -50,7 +50,7 @@ EVENT_LABELS = {
 
 def utc_text(moment: datetime) -> str:
     """`2026-11-23 02:17 UTC`: minutes are enough for people."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def money(value: float | None, suffix: str = "") -> str:

@@ -6,7 +6,14 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from watchdog.core.events import ACTION_KINDS, FAILURE_KINDS, RECONFIGURE_KINDS, Event, action_counts, saved_usd_per_hour
+from watchdog.core.events import (
+    ACTION_KINDS,
+    FAILURE_KINDS,
+    RECONFIGURE_KINDS,
+    Event,
+    action_counts,
+    saved_usd_per_hour,
+)
 from watchdog.core.idle_coverage import IdleCoverage
 from watchdog.core.render.escape import slack_code, slack_reason, slack_text
 from watchdog.core.render.markdown import EVENT_LABELS, money, utc_text

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from watchdog.core.durations import format_duration
-from watchdog.core.timestamps import format_timestamp
 from watchdog.core.model import EndpointSnapshot, Evaluation
 from watchdog.core.render.escape import one_line
+from watchdog.core.timestamps import format_timestamp
 
 
 def _replicas(ep: EndpointSnapshot) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from watchdog.core.durations import format_duration
 from watchdog.core.events import EventKind, action_counts
-from watchdog.core.render.ledger import summary_line
-from watchdog.core.timestamps import format_timestamp
+from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 from watchdog.core.render.escape import one_line
-from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.render.json_report import summary
+from watchdog.core.render.ledger import summary_line
+from watchdog.core.timestamps import format_timestamp
 
 _COLUMNS = ("ENDPOINT", "STATE", "UPTIME", "IDLE", "$/H", "DECISION", "REASON")
 

@@ -4,10 +4,11 @@ per rule (see `watchdog/core/rules/__init__.py` for the registry and docs/archit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from watchdog.core.durations import format_comparison, format_duration, format_time_left
 from watchdog.core.model import Action, ConfigFix, EndpointSnapshot, Finding, Notice

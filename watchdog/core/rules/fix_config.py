@@ -8,8 +8,9 @@ exact command that restores the old values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from watchdog.core.model import (
     ConfigFix,

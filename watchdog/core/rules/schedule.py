@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from watchdog.core.durations import format_time_left
 from watchdog.core.model import EndpointSnapshot
-from watchdog.core.schedule import Schedule, ScheduleError, parse_days, parse_hours
 from watchdog.core.rules.base import CheckResult, LimitCheck, Validator, Where, warn_if_close
 from watchdog.core.rules.general import ActionSetting
+from watchdog.core.schedule import Schedule, ScheduleError, parse_days, parse_hours
 
 if TYPE_CHECKING:
     from watchdog.core.policy.model import Effective

@@ -41,5 +41,17 @@ from watchdog.fakes.endpoints_api.shapes import Edit, Shapes
 from watchdog.fakes.faults import Fault
 from watchdog.fakes.fleet import demo_fleet_path, fleet_from_dict, load_fleet, synthetic_fleet
 
-__all__ = ["FakeEndpointsAPI", "FakeClock", "Fault", "Shapes", "Edit", "load_fleet", "fleet_from_dict",
-           "synthetic_fleet", "demo_fleet_path", "main", "MAX_LIMIT", "_Handler"]
+__all__ = [
+           "MAX_LIMIT",
+           "Edit",
+           "FakeClock",
+           "FakeEndpointsAPI",
+           "Fault",
+           "Shapes",
+           "_Handler",
+           "demo_fleet_path",
+           "fleet_from_dict",
+           "load_fleet",
+           "main",
+           "synthetic_fleet",
+]

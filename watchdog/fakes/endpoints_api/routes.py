@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from watchdog.fakes.api_facts import QUOTA_STATES
 from watchdog.fakes.endpoint_state import ActionError, LiveEndpoint

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from watchdog.fakes.clock import FakeClock, iso_z, parse_instant
 from watchdog.fakes.endpoint_state import LiveEndpoint

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from watchdog.fakes.clock import parse_instant
 
@@ -186,7 +187,7 @@ class ShapeBook:
 
 def format_instant(moment: datetime, form: str) -> str:
     """One instant in one of TIMESTAMP_FORMS (all RFC 3339, all the same instant)."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     base = utc.strftime("%Y-%m-%dT%H:%M:%S")
     millis = f".{utc.microsecond // 1000:03d}"
     if form == "millis-z":
