@@ -164,4 +164,7 @@ def test_plan_from_a_saved_report_needs_no_token_and_lists_only_what_changes(api
     defaults = plan(POLICY.replace("max_uptime: 12h", "max_uptime: 30m"))
     assert "keep → **pause**" in defaults["acme-ml/busy"]
     assert [k for k, line in defaults.items() if "**" in line] == ["acme-ml/busy"]
+    # Without --now the report's own instant is used, not the clock's: a day later nothing has stretched.
+    later = run_cli(["plan", "--base", "base.yaml", "--from-report", "report.json"], env, cwd=workdir)
+    assert later.code == 0 and "evaluated as of 2026-11-23 02:17 UTC" in later.stdout, later.stdout
     assert api.request_counts() == {}  # no network at all

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from watchdog.cli.context import (
     namespaces,
 )
 from watchdog.cli.parser import DEFAULT_POLICIES, DEFAULT_STATE
+from watchdog.core.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from watchdog.core.policy import PolicyIssue
@@ -69,6 +70,11 @@ def cmd_plan(ctx: Context) -> int:
             raise UsageError(f"--from-report {ctx.args.from_report}: cannot read a JSON report ({error})") from None
         snapshots = snapshots_from_report(data)
         namespaces_ok = True
+        # The report's endpoints are as they were when it was written: evaluate them at that instant (not hours
+        # later, with every uptime stretched by the wait), unless --now asks for another.
+        written = parse_timestamp(data.get("generated_at")) if isinstance(data, dict) else None
+        if ctx.opt("now") is None and written is not None:
+            ctx = replace(ctx, now=written)
     else:
         from watchdog.adapters.state_file import load_state, remembered_without_metrics
         from watchdog.operations.sweep import collect
