@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         f"watchdog validate {Path(args.policy).name}": [*base, "validate", args.policy],
     }
     # Issue #15's targets (medians), unless --max-median or --quick says otherwise.
-    default_limits = dict(zip(commands, (0.15, 0.2)))
+    default_limits = dict(zip(commands, (0.15, 0.2), strict=True))
     limits = {label: args.max_median or (1.0 if args.quick else default_limits[label]) for label in commands}
     results = []
     with tempfile.TemporaryDirectory(prefix="watchdog-startup-") as tmp:

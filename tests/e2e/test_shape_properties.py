@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -131,11 +132,11 @@ def test_idle_is_never_longer_than_the_truth(requests, samples, restarts, with_l
         return float(sum(1 for r in requests if since < r <= minute))
 
     values = [counter(m) for m in samples]
-    for (m0, v0), (m1, v1) in zip(zip(samples, values), zip(samples[1:], values[1:])):
+    for (m0, v0), (m1, v1) in pairwise(zip(samples, values, strict=True)):
         came = any(m0 < r <= m1 for r in requests) or any(m0 < r <= m1 for r in restarts)
         assume(not (came and v0 == v1))  # a restart that lands on the same value cannot be seen by anyone
     memory = None
-    for minute, value in zip(samples, values):
+    for minute, value in zip(samples, values, strict=True):
         now = at(minute)
         last = max([r for r in requests if r <= minute], default=None)
         raw = endpoint("ep", last_used=None, updated=(start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -100,7 +100,7 @@ def _spender_lines(evaluations: Sequence[Evaluation], now: datetime) -> list[str
     rates = [_money(ev.endpoint.hourly_usd) for ev in ranked]
     rate_width = max(map(len, rates))
     lines = ["# The biggest spenders right now, and what this policy does with each today:"]
-    for ev, rate in zip(ranked, rates):
+    for ev, rate in zip(ranked, rates, strict=True):
         uptime = ev.endpoint.uptime_seconds(now)
         running = f"running {format_duration(uptime)}" if uptime is not None else "running since unknown"
         # API text (names, messages in reasons) stays on its comment line: a newline would write YAML.

@@ -196,7 +196,7 @@ def run_row(r: RunLine) -> dict[str, Any]:
     values = (format_timestamp(r.at), r.command, None if r.gap_hours is None else round(r.gap_hours, 2), r.counted,
               _usd(r.burn), _usd(r.burn_after), r.billable, r.paused, r.scaled_to_zero, r.failed, _usd(r.billed),
               _usd(r.saved), _usd(r.exceptions), _usd(r.cumulative_billed), _usd(r.cumulative_saved))
-    return dict(zip(CSV_HEADERS, values))
+    return dict(zip(CSV_HEADERS, values, strict=True))
 
 
 def _csv_cell(value: Any) -> str:
