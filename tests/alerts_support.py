@@ -24,6 +24,7 @@ from watchdog.core.model import (
 from watchdog.core.rules import Check
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
+MERT_RULE = RuleRef(2, "mert-*")  # the rule endpoint_result's endpoints match unless told otherwise
 
 
 def endpoint_result(
@@ -42,7 +43,7 @@ def endpoint_result(
     owner: str | None = "@alice",
     error: str | None = None,
     unmeasurable: str | None = None,
-    rule: RuleRef = RuleRef(2, "mert-*"),
+    rule: RuleRef = MERT_RULE,
 ) -> EndpointResult:
     """One endpoint as a run saw it. By default: a $2.50/h A100 running 9h12m, paused for max_uptime."""
     running_since = now - up if up is not None else None

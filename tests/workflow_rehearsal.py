@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -1122,9 +1122,10 @@ class JobRun:
         self.result.annotations.append((level, properties, message))
         self.say(f"        ::{level}:: {message[:160]}")
 
-    JOB_KEYS = {"name", "runs-on", "timeout-minutes", "permissions", "concurrency", "outputs", "steps", "needs", "if",
-                "env"}
-    STEP_KEYS = {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory", "continue-on-error"}
+    JOB_KEYS: ClassVar[set[str]] = {"name", "runs-on", "timeout-minutes", "permissions", "concurrency", "outputs",
+                                    "steps", "needs", "if", "env"}
+    STEP_KEYS: ClassVar[set[str]] = {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory",
+                                     "continue-on-error"}
 
     def run(self) -> JobResult:
         spec, ev = self.spec, self.ev

@@ -176,7 +176,7 @@ def _render(moment_iso: str, spec: str) -> str:
 def test_all_timestamp_forms_in_one_run(tmp_path):
     forms = _forms()
     subjects, service = [], world()
-    for index, (label, spec) in enumerate(forms):
+    for index, (_label, spec) in enumerate(forms):
         name = f"t{index:03d}"
         payload = endpoint(name, last_used=ago(minutes=5), updated=ago(hours=1))
         for key in ("createdAt", "updatedAt", "lastUsedAt"):

@@ -278,8 +278,8 @@ def test_a_page_that_says_more_exists_is_not_silently_taken_as_the_whole_namespa
                                               "next": f"/v2/endpoint/{ns}?page=2"})
     policy = _policy(tmp_path, "version: 1\nnamespaces: [acme]\ndefaults: {max_idle: 2h}\nendpoints: []\n")
     env = _env(api.base_url, tmp_path)
-    result, report = _run(["check", "--policies", str(policy), "--state", str(tmp_path / "s.json"),
-                           "--now", "2026-11-23T02:17:00Z"], env, tmp_path)
+    _, report = _run(["check", "--policies", str(policy), "--state", str(tmp_path / "s.json"),
+                      "--now", "2026-11-23T02:17:00Z"], env, tmp_path)
     namespace = report["namespaces"][0]
     assert namespace["warnings"] or len(report["endpoints"]) == 25, namespace
 

@@ -29,6 +29,7 @@ from watchdog.core.measure import Signals, read_replicas, read_request_counter
 from watchdog.core.prices import PriceList, read_price_list
 
 DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
+DEFAULT_RETRY = RetryPolicy()  # one shared default: RetryPolicy is frozen
 T = TypeVar("T")
 
 
@@ -46,7 +47,7 @@ class HubSettings:
     hub_url: str | None = None
     timeout_seconds: float = 30.0
     concurrency: int = 16
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = DEFAULT_RETRY
     # The whole run must end well inside the workflow's timeout-minutes: past this, calls are not attempted
     # and fail with a clear message, so the run still reports what it did instead of being killed mid-way.
     run_deadline_seconds: float | None = 600.0

@@ -237,7 +237,7 @@ def _make_handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"message": "Problems parsing JSON"}, {})
                 return
             auth = self.headers.get("Authorization", "")
-            authorized = (auth.startswith("Bearer ") or auth.startswith("token ")) and len(auth.split(" ", 1)[1]) > 0
+            authorized = auth.startswith(("Bearer ", "token ")) and len(auth.split(" ", 1)[1]) > 0
             with fake._lock:
                 fake.requests.append(RecordedRequest(self.command, self.path, payload, self.headers.get("User-Agent")))
                 status, body, headers = fake.handle(self.command, self.path, payload, authorized)

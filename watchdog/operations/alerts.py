@@ -197,10 +197,7 @@ def _github_result(sync: DashboardSync, news_count: int) -> AlertResult:
 
 
 def _failure(channel: AlertChannel, exc: Exception, secrets: tuple[str, ...]) -> AlertResult:
-    if isinstance(exc, (SlackError, GitHubError)):
-        message = str(exc)
-    else:
-        message = f"unexpected {type(exc).__name__}: {exc}"
+    message = str(exc) if isinstance(exc, (SlackError, GitHubError)) else f"unexpected {type(exc).__name__}: {exc}"
     message = redact(message, secrets)
     log.warning("%s alert failed: %s", channel, message)
     return AlertResult(channel, AlertStatus.FAILED, error=message)
