@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, help="timed runs per command (default 10; quick 3)")
     p.add_argument("--max-median", type=float,
                    help="target: median seconds for every command (default: --help 0.15, validate 0.2; quick 1.0)")
-    p.add_argument("--policy", default=str(REPO / "policies.yaml"), help="policy file to validate (default: the repo's)")
+    p.add_argument("--policy", default=str(REPO / "policies.yaml"),
+                   help="policy file to validate (default: the repo's)")
     p.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = p.parse_args(argv)
     runs = args.runs or (3 if args.quick else 10)

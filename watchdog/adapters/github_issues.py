@@ -187,7 +187,8 @@ class GitHubIssues:
 
     def request(self, method: str, url: str, *, doing: str, json: object = None,
                 params: Mapping[str, str] | None = None) -> httpx.Response:
-        """One API call (`url` relative to the repository, or absolute under the API base); raise GitHubError unless 2xx."""
+        """One API call (`url` relative to the repository, or absolute under the API base); raise GitHubError
+        unless 2xx."""
         if url.startswith("/"):
             url = self._base + self._repo_path + url
         elif not url.startswith(self._base + "/"):

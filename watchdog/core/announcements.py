@@ -56,7 +56,8 @@ def news(channel_remembered: Mapping[str, Mapping], current: Iterable[Event], re
             continue
         if not entry.get("failure") or key in current_keys or not _observed(str(entry.get("subject", "")), report):
             continue
-        fresh.append(Event(key=f"recovered:{key}", kind=EventKind.RECOVERED, title=f"Recovered: {entry.get('title', key)}",
+        fresh.append(Event(key=f"recovered:{key}", kind=EventKind.RECOVERED,
+                           title=f"Recovered: {entry.get('title', key)}",
                            detail="no longer failing in this run", subject=str(entry.get("subject", "run")),
                            namespace=entry.get("namespace"), name=entry.get("name")))
     return tuple(sorted(fresh, key=sort_key))
