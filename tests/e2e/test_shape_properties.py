@@ -44,7 +44,8 @@ def test_every_rfc3339_rendering_is_the_same_instant(moment, offset_minutes, dig
         offset_minutes = 0
     local = instant.astimezone(timezone(timedelta(minutes=offset_minutes)))
     fraction = f"{local.microsecond:06d}000"[:digits]
-    zone = zulu or ("+" if offset_minutes >= 0 else "-") + f"{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
+    zone = zulu or (("+" if offset_minutes >= 0 else "-")
+                    + f"{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}")
     text = local.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + (f".{fraction}" if digits else "") + zone
     parsed = parse_timestamp(text)
     expected = instant.replace(microsecond=int(fraction.ljust(6, "0")[:6]) if digits else 0)

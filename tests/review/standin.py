@@ -11,12 +11,13 @@ def ep(name, state="running", instance="aws-us-east-1-nvidia-a10g-x1", created="
        updated="2026-11-20T00:00:00Z", minr=1, maxr=1, timeout=None, tags=(), ready=1, target=1, **status):
     e = {"name": name, "type": "private", "healthRoute": "/health",
          "provider": {"vendor": "aws", "region": "us-east-1"},
-         "compute": {"id": instance, "accelerator": "gpu", "instanceType": instance.split("-", 3)[-1].rsplit("-", 1)[0],
-                     "instanceSize": "x1", "scaling": {"minReplica": minr, "maxReplica": maxr, "scaleToZeroTimeout": timeout}},
+         "compute": {"id": instance, "accelerator": "gpu",
+                     "instanceType": instance.split("-", 3)[-1].rsplit("-", 1)[0], "instanceSize": "x1",
+                     "scaling": {"minReplica": minr, "maxReplica": maxr, "scaleToZeroTimeout": timeout}},
          "model": {"repository": "org/model", "revision": None, "task": "text-generation", "framework": "pytorch"},
          "tags": list(tags),
-         "status": {"state": state, "message": "", "url": "https://x.example", "readyReplica": ready, "targetReplica": target,
-                    "createdAt": created, "updatedAt": updated, **status}}
+         "status": {"state": state, "message": "", "url": "https://x.example", "readyReplica": ready,
+                    "targetReplica": target, "createdAt": created, "updatedAt": updated, **status}}
     return e
 
 PRICES = {"vendors": [{"name": "aws", "regions": [{"name": "us-east-1", "computes": [
@@ -47,7 +48,8 @@ class Stand:
         class H(BaseHTTPRequestHandler):
             def log_message(self, *a): pass
             def send(self, code, body, ctype="application/json"):
-                data = body if isinstance(body, (bytes,)) else (body if isinstance(body, str) else json.dumps(body)).encode()
+                data = (body if isinstance(body, (bytes,))
+                        else (body if isinstance(body, str) else json.dumps(body)).encode())
                 self.send_response(code)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
@@ -65,7 +67,8 @@ class Stand:
                 with stand.lock:
                     stand.log.append((method, self.path, body.decode(errors="replace"), dict(self.headers)))
                 if u.path == "/api/whoami-v2":
-                    return self.send(200, {"type": "user", "name": stand.user, "orgs": [{"name": o} for o in stand.orgs]})
+                    return self.send(200, {"type": "user", "name": stand.user,
+                                           "orgs": [{"name": o} for o in stand.orgs]})
                 if parts[:2] == ["v2", "provider"]:
                     return self.send(200, stand.prices)
                 if parts[:2] != ["v2", "endpoint"]:
@@ -102,7 +105,8 @@ class Stand:
                         res = stand.action_hook(sub, e)
                         if res:
                             return self.send(*res)
-                    e["status"]["state"] = {"pause": "paused", "resume": "running", "scale-to-zero": "scaledToZero"}[sub]
+                    e["status"]["state"] = {"pause": "paused", "resume": "running",
+                                            "scale-to-zero": "scaledToZero"}[sub]
                     return self.send(200, e)
                 return self.send(404, {"error": "no route"})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)

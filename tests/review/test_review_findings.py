@@ -157,8 +157,8 @@ def test_replica_restart_does_not_hide_a_forgotten_endpoint(stand, tmp_path, tru
     as over its limits, never silent; acted on when the policy trusts status.updatedAt."""
     api = stand({"acme": [ep("forgotten", instance="aws-us-east-1-nvidia-a100-x4", updated="2026-11-20T00:00:00Z")]})
     trusted = ", trust_updated_at: true" if trust else ""
-    policy = _policy(tmp_path, f"version: 1\nnamespaces: [acme]\ndefaults: {{max_uptime: 12h, max_cost: 100{trusted}}}\n"
-                               "endpoints: []\n")
+    policy = _policy(tmp_path, "version: 1\nnamespaces: [acme]\n"
+                               f"defaults: {{max_uptime: 12h, max_cost: 100{trusted}}}\nendpoints: []\n")
     env = _env(api.base_url, tmp_path)
     common = ["--policies", str(policy), "--state", str(tmp_path / "s.json")]
     start = datetime(2026, 11, 20, 2, 17, tzinfo=UTC)
