@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, help="timed runs per command (default 10; quick 3)")
     p.add_argument("--max-median", type=float,
                    help="target: median seconds for every command (default: --help 0.15, validate 0.2; quick 1.0)")
-    p.add_argument("--policy", default=str(REPO / "policies.yaml"), help="policy file to validate (default: the repo's)")
+    p.add_argument("--policy", default=str(REPO / "policies.yaml"),
+                   help="policy file to validate (default: the repo's)")
     p.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = p.parse_args(argv)
     runs = args.runs or (3 if args.quick else 10)
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         f"watchdog validate {Path(args.policy).name}": [*base, "validate", args.policy],
     }
     # Issue #15's targets (medians), unless --max-median or --quick says otherwise.
-    default_limits = dict(zip(commands, (0.15, 0.2)))
+    default_limits = dict(zip(commands, (0.15, 0.2), strict=True))
     limits = {label: args.max_median or (1.0 if args.quick else default_limits[label]) for label in commands}
     results = []
     with tempfile.TemporaryDirectory(prefix="watchdog-startup-") as tmp:

@@ -184,7 +184,8 @@ class Case:
 
     @property
     def plan(self) -> str:
-        return "open metrics on every endpoint" if self.open_metrics else f"open metrics refused ({self.refusal}) everywhere"
+        return ("open metrics on every endpoint" if self.open_metrics
+                else f"open metrics refused ({self.refusal}) everywhere")
 
 
 FULL = (
@@ -473,7 +474,8 @@ def targets(res: CaseResult, concurrency: int, page_limit: int) -> list[Target]:
 
     if case.max_wall is not None:
         label = f"median of {len(res.runs)}" if len(res.runs) > 1 else "1 run"
-        add(f"wall time ({label})", f"{res.median_wall:.2f} s", f"<= {case.max_wall:g} s", res.median_wall <= case.max_wall)
+        add(f"wall time ({label})", f"{res.median_wall:.2f} s", f"<= {case.max_wall:g} s",
+            res.median_wall <= case.max_wall)
     if case.min_ratio is not None and res.baseline_wall is not None:
         ratio = res.baseline_wall / res.median_wall
         add("speed-up vs naive baseline", f"{ratio:.1f}x", f">= {case.min_ratio:g}x", ratio >= case.min_ratio)
@@ -502,13 +504,15 @@ def targets(res: CaseResult, concurrency: int, page_limit: int) -> list[Target]:
 
 def print_case(res: CaseResult, concurrency_text: str) -> None:
     case, f = res.case, res.fleet
-    print(f"case {case.key}: {f['endpoints']} endpoints in {len(f['namespaces'])} namespaces, {f['billable']} billable, "
+    print(f"case {case.key}: {f['endpoints']} endpoints in {len(f['namespaces'])} namespaces, "
+          f"{f['billable']} billable, "
           f"{case.plan}; {f['pages_of_20']} pages of 20 (the default), {f['pages_asked']} of {f['page_limit']} as "
           f"asked; {case.latency * 1000:g} ms per request; concurrency {concurrency_text}")
     run = res.median_run
     walls = ", ".join(f"{r.wall:.2f}" for r in res.runs)
     rows = [("", "watchdog check", "naive baseline" if res.baseline_wall is not None else ""),
-            ("wall time (s)", f"{res.median_wall:.2f}" + (f" (median of {len(res.runs)}: {walls})" if len(res.runs) > 1 else ""),
+            ("wall time (s)",
+             f"{res.median_wall:.2f}" + (f" (median of {len(res.runs)}: {walls})" if len(res.runs) > 1 else ""),
              f"{res.baseline_wall:.2f}" if res.baseline_wall is not None else "")]
     if run.cpu is not None:
         rows.append(("CPU time, median run (s)", f"{run.cpu:.2f}", ""))
@@ -528,7 +532,8 @@ def print_case(res: CaseResult, concurrency_text: str) -> None:
         rows.append(("speed-up", f"{res.baseline_wall / res.median_wall:.1f}x", "1.0x"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
-        print("  " + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(r)).rstrip())
+        print("  " + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                               for i, cell in enumerate(r)).rstrip())
     b = res.bound
     metrics = (f"{b['open-metrics']} open metrics (1/billable)" if case.open_metrics
                else f"{b['open-metrics']} metrics probes (1/namespace)")

@@ -24,6 +24,7 @@ from watchdog.core.model import (
 from watchdog.core.rules import Check
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
+MERT_RULE = RuleRef(2, "mert-*")  # the rule endpoint_result's endpoints match unless told otherwise
 
 
 def endpoint_result(
@@ -42,7 +43,7 @@ def endpoint_result(
     owner: str | None = "@alice",
     error: str | None = None,
     unmeasurable: str | None = None,
-    rule: RuleRef = RuleRef(2, "mert-*"),
+    rule: RuleRef = MERT_RULE,
 ) -> EndpointResult:
     """One endpoint as a run saw it. By default: a $2.50/h A100 running 9h12m, paused for max_uptime."""
     running_since = now - up if up is not None else None
@@ -60,8 +61,8 @@ def endpoint_result(
     )
     if violations is None:
         violations = (
-            (Finding(Check.MAX_UPTIME, "8h", "9h12m", f'running 9h12m > max_uptime 8h (rule {rule.index} "{rule.match}")',
-                     action=Action.PAUSE),)
+            (Finding(Check.MAX_UPTIME, "8h", "9h12m",
+                     f'running 9h12m > max_uptime 8h (rule {rule.index} "{rule.match}")', action=Action.PAUSE),)
             if decision in (Decision.PAUSE, Decision.SCALE_TO_ZERO, Decision.NOTIFY)
             else ()
         )
@@ -103,7 +104,8 @@ def sample_report(*, dry_run: bool = False) -> Report:
         endpoint_result(
             "bench-llama", decision=Decision.SCALE_TO_ZERO, outcome=scaled_outcome, price=1.0, owner="U024BE7LH",
             rule=RuleRef(3, "{tag: benchmark}"), up=timedelta(hours=41),
-            violations=(Finding(Check.MAX_COST, "40", "$41.00", 'stretch cost $41.00 > max_cost $40 (rule 3 "{tag: benchmark}")',
+            violations=(Finding(Check.MAX_COST, "40", "$41.00",
+                                'stretch cost $41.00 > max_cost $40 (rule 3 "{tag: benchmark}")',
                                 action=Action.SCALE_TO_ZERO),),
         ),
         endpoint_result("mert-stuck", outcome=Outcome.FAILED, error="pause answered HTTP 500 after 4 attempts"),
@@ -111,15 +113,20 @@ def sample_report(*, dry_run: bool = False) -> Report:
                         rule=RuleRef(0, "defaults"),
                         violations=(Finding(Check.MAX_IDLE, "2h", "3h05m", "idle 3h05m > max_idle 2h (defaults)"),)),
         endpoint_result("mert-eval", decision=Decision.KEEP, outcome=Outcome.NONE, up=timedelta(hours=3), price=1.0,
-                        warnings=(Finding(Check.MAX_UPTIME, "4h", "3h", 'running 3h, max_uptime 4h (rule 2 "mert-*") in 1h'),)),
+                        warnings=(Finding(Check.MAX_UPTIME, "4h", "3h",
+                                          'running 3h, max_uptime 4h (rule 2 "mert-*") in 1h'),)),
         endpoint_result("paper-run", decision=Decision.EXEMPT, outcome=Outcome.NONE, owner="@carol",
-                        notices=(Notice(NoticeKind.EXEMPTION_EXPIRING, 'exempt until 2026-11-24 ("paper deadline"), then max_uptime 12h applies'),)),
+                        notices=(Notice(NoticeKind.EXEMPTION_EXPIRING,
+                                        'exempt until 2026-11-24 ("paper deadline"), then max_uptime 12h applies'),)),
         endpoint_result("chat-proto", decision=Decision.KEEP, outcome=Outcome.NONE, up=timedelta(minutes=50), price=0.5,
-                        notices=(Notice(NoticeKind.IDLE_UNKNOWN, "no lastUsedAt nor request metrics: idle time unknown (on_unknown_idle: notify)"),)),
+                        notices=(Notice(NoticeKind.IDLE_UNKNOWN,
+                                        "no lastUsedAt nor request metrics: idle time unknown "
+                                        "(on_unknown_idle: notify)"),)),
         endpoint_result("prod-api", decision=Decision.PROTECTED, outcome=Outcome.NONE, price=4.0, up=timedelta(days=12),
                         owner="@platform | oncall", rule=RuleRef(1, "prod-*")),
         endpoint_result("old-paused", state="paused", decision=Decision.KEEP, outcome=Outcome.NONE, up=None),
-        namespaces=(NamespaceResult("acme-ml", True, endpoints=9), NamespaceResult("bob", False, "403 Forbidden: token lacks Manage Inference Endpoints")),
+        namespaces=(NamespaceResult("acme-ml", True, endpoints=9),
+                    NamespaceResult("bob", False, "403 Forbidden: token lacks Manage Inference Endpoints")),
         notices=("the last successful run was 3 days ago (run_every 24h): is the schedule disabled?",),
         dry_run=dry_run,
     )

@@ -50,9 +50,10 @@ def endpoint(name: str, *, state: str = "running", compute_id: str = A10G, last_
     return {
         "name": name, "type": "private", "healthRoute": "/health",
         "provider": {"vendor": vendor, "region": region},
-        "compute": {"id": compute_id, "accelerator": "gpu", "instanceType": compute_id.split("-", 2)[2].rsplit("-", 1)[0],
-                    "instanceSize": "x1", "scaling": {"minReplica": min_replica, "maxReplica": 1, "scaleToZeroTimeout": 60,
-                                                      "metric": "hardwareUsage", "measure": {"hardwareUsage": 80}}},
+        "compute": {"id": compute_id, "accelerator": "gpu",
+                    "instanceType": compute_id.split("-", 2)[2].rsplit("-", 1)[0], "instanceSize": "x1",
+                    "scaling": {"minReplica": min_replica, "maxReplica": 1, "scaleToZeroTimeout": 60,
+                                "metric": "hardwareUsage", "measure": {"hardwareUsage": 80}}},
         "model": {"repository": "Qwen/Qwen2.5-7B-Instruct", "revision": "a09a35458c702b33eeacc393d103063234e8bc28",
                   "task": "text-generation", "framework": "pytorch",
                   "image": {"vLLM": {"url": "vllm/vllm-openai:v0.8.5", "port": 8000, "healthRoute": "/health"}},
@@ -75,16 +76,18 @@ def metrics(count: float = 10) -> str:
 
 def compute_entry(compute_id: str, price: float) -> dict[str, Any]:
     return {"id": compute_id, "accelerator": "gpu", "numAccelerators": 1, "numCpus": 7, "memoryGb": 30.0,
-            "gpuMemoryGb": 24, "instanceType": "x", "instanceSize": "x1", "architecture": "Nvidia", "status": "available",
-            "pricePerHour": price, "quota": {"maxAccelerators": 16, "usedAccelerators": 1}}
+            "gpuMemoryGb": 24, "instanceType": "x", "instanceSize": "x1", "architecture": "Nvidia",
+            "status": "available", "pricePerHour": price, "quota": {"maxAccelerators": 16, "usedAccelerators": 1}}
 
 
 def provider(a10g: float = 1.0, l4: float = 0.7) -> dict[str, Any]:
     return {"vendors": [
         {"name": "aws", "status": "available", "regions": [{"name": "us-east-1", "label": "N. Virginia",
-                                                            "status": "available", "computes": [compute_entry(A10G, a10g)]}]},
+                                                            "status": "available",
+                                                            "computes": [compute_entry(A10G, a10g)]}]},
         {"name": "gcp", "status": "available", "regions": [{"name": "us-east4", "label": "Virginia",
-                                                            "status": "available", "computes": [compute_entry(L4, l4)]}]},
+                                                            "status": "available",
+                                                            "computes": [compute_entry(L4, l4)]}]},
     ]}
 
 

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -195,7 +195,8 @@ class _Parser:
                 self.i += 1
                 token = self.peek()
                 if token is None or token[0] != "id":
-                    raise ExpressionError(f"expected a property name in {self.text!r} (object filters are not supported)")
+                    raise ExpressionError(f"expected a property name in {self.text!r} "
+                                          "(object filters are not supported)")
                 self.i += 1
                 node = ("get", node, ("lit", token[1]))
             elif self.at("["):
@@ -372,7 +373,8 @@ class Evaluator:
     def _call(self, name: str, args: list[Any]) -> Any:
         def arity(low: int, high: int | None = None) -> None:
             if not low <= len(args) <= (low if high is None else high):
-                raise ExpressionError(f"{name}() takes {low}{'' if high is None else f'..{high}'} arguments, got {len(args)}")
+                raise ExpressionError(f"{name}() takes {low}{'' if high is None else f'..{high}'} arguments, "
+                                      f"got {len(args)}")
 
         if name in ("success", "failure", "always", "cancelled"):
             arity(0)
@@ -726,7 +728,8 @@ def _upload_artifact(job: JobRun, args: dict[str, str]) -> dict[str, str]:
         if policy == "error":
             raise StandInFailure(f"No files were found with the provided path: {pattern}")
         if policy == "warn":
-            job.annotate("warning", f"No files were found with the provided path: {pattern}. No artifacts will be uploaded.")
+            job.annotate("warning", f"No files were found with the provided path: {pattern}. "
+                         "No artifacts will be uploaded.")
         return {}
     folder = job.runner.artifacts_dir / str(job.runner.run_id) / name
     if folder.exists():
@@ -737,7 +740,8 @@ def _upload_artifact(job: JobRun, args: dict[str, str]) -> dict[str, str]:
     for path in files:
         shutil.copy2(path, folder / path.name)
     job.say(f"        stand-in: uploaded {[p.name for p in files]} as artifact {name}")
-    return {"artifact-id": str(len(list(job.runner.artifacts_dir.rglob("*")))), "artifact-url": "", "artifact-digest": ""}
+    return {"artifact-id": str(len(list(job.runner.artifacts_dir.rglob("*")))), "artifact-url": "",
+            "artifact-digest": ""}
 
 
 STAND_INS: dict[str, StandIn] = {
@@ -937,7 +941,8 @@ class Runner:
             "workflow_ref": f"{USER_REPOSITORY}/.github/workflows/{workflow_file}@refs/heads/{ref}",
             "workflow_sha": sha, "run_id": str(self.run_id), "run_number": str(self.run_id - 7000),
             "run_attempt": "1", "actor": "alice", "triggering_actor": "alice", "sha": sha,
-            "ref": f"refs/heads/{ref}" if event_name != "pull_request" else f"refs/pull/{payload['pull_request']['number']}/merge",
+            "ref": (f"refs/heads/{ref}" if event_name != "pull_request"
+                    else f"refs/pull/{payload['pull_request']['number']}/merge"),
             "ref_name": ref, "head_ref": ref if event_name == "pull_request" else "",
             "base_ref": DEFAULT_BRANCH if event_name == "pull_request" else "", "token": GITHUB_TOKEN,
             "server_url": "https://github.com", "api_url": self.environment["GITHUB_API_URL"],
@@ -949,7 +954,8 @@ class Runner:
         ev = Evaluator({"github": self.github, "inputs": typed_inputs, "vars": {}, "env": {}}, log=self.log_expression)
         run_name = text_of(workflow.get("run-name", workflow.get("name", "")), ev)
         concurrency = self.concurrency_group(workflow.get("concurrency"), ev)
-        self.say(f"\n=== {workflow_file} on {event_name} (run {self.run_id}: {run_name!r}; concurrency {concurrency!r})")
+        self.say(f"\n=== {workflow_file} on {event_name} "
+                 f"(run {self.run_id}: {run_name!r}; concurrency {concurrency!r})")
         if _permissions(workflow.get("permissions")) != {}:
             raise RehearsalError(f"{workflow_file}: top-level permissions should be {{}}")
         repo_secrets = {"GITHUB_TOKEN": GITHUB_TOKEN, **(secrets or {})}
@@ -1122,9 +1128,10 @@ class JobRun:
         self.result.annotations.append((level, properties, message))
         self.say(f"        ::{level}:: {message[:160]}")
 
-    JOB_KEYS = {"name", "runs-on", "timeout-minutes", "permissions", "concurrency", "outputs", "steps", "needs", "if",
-                "env"}
-    STEP_KEYS = {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory", "continue-on-error"}
+    JOB_KEYS: ClassVar[set[str]] = {"name", "runs-on", "timeout-minutes", "permissions", "concurrency", "outputs",
+                                    "steps", "needs", "if", "env"}
+    STEP_KEYS: ClassVar[set[str]] = {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory",
+                                     "continue-on-error"}
 
     def run(self) -> JobResult:
         spec, ev = self.spec, self.ev
@@ -1172,8 +1179,8 @@ class JobRun:
             "GITHUB_REF": self.runner.github["ref"], "GITHUB_WORKFLOW": self.runner.github["workflow"],
             "GITHUB_ACTOR": "alice", "RUNNER_TEMP": str(self.runner.runner_temp),
             "RUNNER_TOOL_CACHE": str(self.runner.tool_cache), "RUNNER_OS": "Linux", "GITHUB_ACTIONS": "true",
-            "CI": "true", "GITHUB_JOB": self.name.rsplit(" / ", 1)[-1], "GITHUB_BASE_REF": self.runner.github["base_ref"],
-            "GITHUB_HEAD_REF": self.runner.github["head_ref"],
+            "CI": "true", "GITHUB_JOB": self.name.rsplit(" / ", 1)[-1],
+            "GITHUB_BASE_REF": self.runner.github["base_ref"], "GITHUB_HEAD_REF": self.runner.github["head_ref"],
         })
         env.update(self.env_additions)
         return env
@@ -1199,7 +1206,8 @@ class JobRun:
                               "outputs": result.outputs}
         return result
 
-    def shell(self, step: dict[str, Any], ev: Evaluator, label: str, where: str, action_path: Path | None) -> StepResult:
+    def shell(self, step: dict[str, Any], ev: Evaluator, label: str, where: str,
+              action_path: Path | None) -> StepResult:
         shell = step.get("shell")
         if action_path is not None and shell is None:
             raise RehearsalError(f"{where} / {label}: a composite action's run step needs `shell:`")

@@ -138,9 +138,9 @@ def test_403_integration_means_the_token_lacks_issues_write(fake: FakeGitHub) ->
 
 
 def test_404_names_the_repository(fake: FakeGitHub) -> None:
-    with GitHubIssues(token=TOKEN, repository="acme/missing", api_url=fake.url, sleep=lambda s: None) as gh:
-        with pytest.raises(GitHubError, match="repository acme/missing not found, or the token cannot see it"):
-            sync_dashboard(gh, title="t", body=BODY, comment="x")
+    with (GitHubIssues(token=TOKEN, repository="acme/missing", api_url=fake.url, sleep=lambda s: None) as gh,
+          pytest.raises(GitHubError, match="repository acme/missing not found, or the token cannot see it")):
+        sync_dashboard(gh, title="t", body=BODY, comment="x")
 
 
 def test_422_passes_githubs_reason_on(fake: FakeGitHub) -> None:

@@ -42,11 +42,12 @@ def test_update_sends_only_the_given_fields_and_returns_the_new_state(api):
 
 
 def test_a_2xx_whose_body_does_not_parse_is_a_success(api):
+    # As for pause: a 2xx is success, whatever its body.
     api.add_fault(Fault(route="update", payload="malformed"))
-    assert make_hub(api).update("acme-ml", "scripted", max_replica=2) == "unknown (request accepted)"  # as for pause: a 2xx is success
+    assert make_hub(api).update("acme-ml", "scripted", max_replica=2) == "unknown (request accepted)"
     assert scaling(api)["maxReplica"] == 2
     api.add_fault(Fault(route="update", payload="incomplete", missing=("status",)))
-    assert make_hub(api).update("acme-ml", "scripted", max_replica=1) == "unknown (request accepted)"  # as for pause: a 2xx is success
+    assert make_hub(api).update("acme-ml", "scripted", max_replica=1) == "unknown (request accepted)"
 
 
 def test_a_400_is_a_failure_with_the_apis_message_not_a_parse_error(api):

@@ -119,7 +119,8 @@ def item(name):
 
 def test_list_pages_rules():
     # prevCursor only (labels swapped by the spec's typo): followed.
-    listing = list_pages(_fetcher({None: {"items": [item("a")], "prevCursor": "p2"}, "p2": {"items": [item("b")]}}), "ns")
+    listing = list_pages(_fetcher({None: {"items": [item("a")], "prevCursor": "p2"}, "p2": {"items": [item("b")]}}),
+                         "ns")
     assert [i["name"] for i in listing.items] == ["a", "b"] and listing.warnings == ()
     # A cursor answered with itself: stop, and say the listing may be incomplete.
     looping = list_pages(_fetcher({None: {"items": [item("a")], "nextCursor": "c"}, "c": {"items": [item("b")],

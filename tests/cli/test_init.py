@@ -85,7 +85,8 @@ def test_an_existing_file_stops_everything_until_force(tmp_path):
     forced = run_cli(["init", str(repo), "--force"], env, tmp_path)
     assert forced.code == 0, forced.stderr
     assert "overwriting 1" in forced.stdout
-    assert (repo / ".github" / "workflows" / "policies.yml").read_text() == template("workflows/policies.yml").read_text()
+    assert ((repo / ".github" / "workflows" / "policies.yml").read_text()
+            == template("workflows/policies.yml").read_text())
 
 
 def test_init_refuses_options_it_does_not_use_and_a_file_for_a_folder(tmp_path):
@@ -127,8 +128,8 @@ def test_init_with_a_token_proposes_a_starter_policy_from_the_fleet(tmp_path, de
 
 def test_a_namespace_the_token_cannot_list_is_left_out_and_named(tmp_path):
     fleet = {"user": "alice", "namespaces": {
-        "alice": {"endpoints": [{"name": "Prod_API", "instance": "aws-us-east-1-nvidia-t4-x1", "repository": "alice/api",
-                                   "running_for": "2d"}]},
+        "alice": {"endpoints": [{"name": "Prod_API", "instance": "aws-us-east-1-nvidia-t4-x1",
+                                 "repository": "alice/api", "running_for": "2d"}]},
         "big-org": {"deny": 403, "endpoints": []}}}
     with FakeEndpointsAPI.from_dict(fleet, clock=FakeClock(NOW)) as api:
         done = run_cli(["init", "repo", "--now", NOW_ISO], cli_env(api.base_url), tmp_path)
@@ -152,8 +153,9 @@ def test_namespace_flag_skips_whoami(tmp_path, demo_api):
 
 
 @pytest.mark.parametrize("name, glob", [
-    ("prod-chat", "prod-*"), ("chat-prod", "*-prod"), ("eu-prod-chat", "*-prod-*"), ("search_production", "*_production"),
-    ("PRD.api", "PRD.*"), ("prod", "prod"), ("product-search", None), ("reproduce", None), ("my-bot", None),
+    ("prod-chat", "prod-*"), ("chat-prod", "*-prod"), ("eu-prod-chat", "*-prod-*"),
+    ("search_production", "*_production"), ("PRD.api", "PRD.*"), ("prod", "prod"), ("product-search", None),
+    ("reproduce", None), ("my-bot", None),
 ])
 def test_production_looking_names(name, glob):
     assert production_glob(name) == glob
@@ -205,8 +207,8 @@ def test_the_starter_names_the_biggest_spenders_and_acts_only_on_the_clearly_for
 
 
 def test_odd_namespace_names_are_quoted_and_an_empty_fleet_still_validates():
-    starter = starter_policy([NamespaceResult("yes", True), NamespaceResult("123", True), NamespaceResult("ok-org", True)],
-                             [], NOW)
+    starter = starter_policy([NamespaceResult("yes", True), NamespaceResult("123", True),
+                              NamespaceResult("ok-org", True)], [], NOW)
     assert 'namespaces: ["yes", "123", ok-org]' in starter.text
     assert parse_policy(starter.text, "p.yaml").namespaces == ("yes", "123", "ok-org")
     assert "none billing." in starter.text

@@ -47,7 +47,8 @@ def test_a_persistent_5xx_on_the_lookup_is_exit_1_too(tmp_path):
     with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, tzinfo=UTC))) as api:
         api.add_fault(Fault(route="get", status=503, times=None))
         result = watchdog(tmp_path, api.base_url, "pause", "eval-7b")
-        assert result.code == 1 and "could not reach the Endpoints API (" in result.stderr and "HTTP 503" in result.stderr
+        assert (result.code == 1 and "could not reach the Endpoints API (" in result.stderr
+                and "HTTP 503" in result.stderr)
         assert api.request_counts().get("pause", 0) == 0
         missing = watchdog(tmp_path, api.base_url, "pause", "ghost")
         assert missing.code == 1  # 503 in every namespace: we cannot say it does not exist

@@ -191,7 +191,8 @@ def test_a_failure_about_a_subject_never_seen_again_is_forgotten_after_a_while()
 
 
 def test_memory_is_plain_json_and_round_trips() -> None:
-    report = make_report(endpoint_result("a"), namespaces=(NamespaceResult("acme-ml", True), NamespaceResult("x", False, "e")))
+    report = make_report(endpoint_result("a"),
+                         namespaces=(NamespaceResult("acme-ml", True), NamespaceResult("x", False, "e")))
     _, heard = deliver({}, report)
     memory = with_channel({}, "slack", heard)
     restored = json.loads(json.dumps(memory))

@@ -87,7 +87,8 @@ def test_idle_unknown_news_is_one_event_per_namespace_with_the_fix():
     assert "2 billable endpoint(s)" in events[1].detail and "notebook, sandbox" in events[1].detail
     assert "Fix: set fix_config: true and scale_to_zero_after" in events[1].detail
     assert events[1].owner == "@alice"  # the owners of the endpoints concerned are still told (and mentioned)
-    mixed = make_report(blind("a"), kept("b", notices=(UNKNOWN,), owner="@bob"), kept("c", notices=(UNKNOWN,), owner=None))
+    mixed = make_report(blind("a"), kept("b", notices=(UNKNOWN,), owner="@bob"),
+                        kept("c", notices=(UNKNOWN,), owner=None))
     assert current_events(mixed, NOW)[0].owner == "@alice, @bob"
     many = make_report(*(blind(f"ep-{i}") for i in range(7)))
     (event,) = current_events(many, NOW)
@@ -118,7 +119,8 @@ def reconfigured(outcome: Outcome = Outcome.RECONFIGURED, note: str | None = Non
         before=ScalingConfig(1, 8, None), after=ScalingConfig(0, 4, 60),
         changes="min_replica 1 → 0, max_replica 8 → 4, scale_to_zero_timeout none → 1h",
         undo="hf endpoints update batch-scorer --namespace acme-ml --min-replica 1 --max-replica 8", undo_note=note)
-    finding = Finding(Check.MAX_REPLICAS, "4", "8", 'autoscaling up to 8 replicas > max_replicas 4 (rule 7 "tag=batch")',
+    finding = Finding(Check.MAX_REPLICAS, "4", "8",
+                      'autoscaling up to 8 replicas > max_replicas 4 (rule 7 "tag=batch")',
                       fix=ConfigFix(max_replica=4))
     result = endpoint_result("batch-scorer", decision=Decision.RECONFIGURE, outcome=outcome, price=1.0,
                              violations=(finding,))
@@ -132,8 +134,8 @@ def test_every_channel_shows_old_new_and_the_undo():
     report = make_report(reconfigured(note=note))
     undo = "hf endpoints update batch-scorer --namespace acme-ml --min-replica 1 --max-replica 8"
     text = render_text(report)
-    assert f"Reconfigured acme-ml/batch-scorer: min_replica 1 → 0, max_replica 8 → 4, scale_to_zero_timeout none → 1h; " \
-           f"undo: {undo} ({note})" in text
+    assert (f"Reconfigured acme-ml/batch-scorer: min_replica 1 → 0, max_replica 8 → 4, "
+            f"scale_to_zero_timeout none → 1h; undo: {undo} ({note})" in text)
     assert "reconfigure → reconfigured" in text
     data = report_to_dict(report)
     entry = data["endpoints"][0]

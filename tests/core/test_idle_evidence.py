@@ -66,7 +66,7 @@ def sample(counter: float, now: datetime, memory: dict | None, last_used: dateti
 
 
 def test_a_first_sample_is_no_evidence_and_last_used_at_decides():
-    snap, memory = sample(100, T0, None, last_used=T0 - timedelta(minutes=40))
+    _, memory = sample(100, T0, None, last_used=T0 - timedelta(minutes=40))
     later = T0 + timedelta(minutes=90)
     snap2, _ = sample(100, later, memory, last_used=T0 - timedelta(minutes=40))
     assert snap2.last_activity == T0 - timedelta(minutes=40)

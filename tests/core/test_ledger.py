@@ -84,7 +84,8 @@ def test_a_scaled_to_zero_endpoint_that_woke_on_traffic_ends_the_saving_too():
 
 
 def test_an_endpoint_deleted_while_stopped_saves_until_the_run_that_no_longer_lists_it():
-    history = nights((0, paused_now("a100", 2.5), kept("other", price=1.0)), (24, stopped("a100"), kept("other", price=1.0)),
+    history = nights((0, paused_now("a100", 2.5), kept("other", price=1.0)),
+                     (24, stopped("a100"), kept("other", price=1.0)),
                      (48, kept("other", price=1.0)), (72, kept("other", price=1.0)))
     assert history.stretches[0].end == "deleted" and history.stretches[0].ended_at == T0 + 48 * H
     assert round(ledger(history, T0 + 72 * H).total.saved, 2) == 2.5 * 48
@@ -164,7 +165,8 @@ def test_a_namespace_that_could_not_be_listed_is_unknown_for_that_time_not_zero(
 def test_pause_all_of_one_namespace_between_nightly_runs_leaves_the_other_namespace_alone():
     history = nights((0, kept("a", price=1.0), kept("b", "bob", price=2.0)))
     at = T0 + 12 * H
-    brake = make_report(paused_now("a", 1.0, at=at), namespaces=(NamespaceResult("acme-ml", True, endpoints=1),), now=at)
+    brake = make_report(paused_now("a", 1.0, at=at), namespaces=(NamespaceResult("acme-ml", True, endpoints=1),),
+                        now=at)
     history = record_run(history, brake, at, DAY)
     history = nights((24, stopped("a"), kept("b", "bob", price=2.0)), history=history)
     result = ledger(history, T0 + 24 * H)
@@ -203,7 +205,8 @@ def test_history_is_bounded_to_400_runs_and_the_folded_months_keep_the_money():
     for i in range(500):
         at = start + i * H
         results = [kept("steady", price=1.0, now=at)]
-        results.append(paused_now("big", 2.0, at=at) if i == 10 else stopped("big") if i > 10 else kept("big", price=2.0, now=at))
+        results.append(paused_now("big", 2.0, at=at) if i == 10
+                       else stopped("big") if i > 10 else kept("big", price=2.0, now=at))
         report = make_report(*results, now=at)
         history = record_run(history, report, at, 3600)
         full = History(full.runs + history.runs[-1:], history.stretches, ())  # what an unbounded history holds

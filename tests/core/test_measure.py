@@ -143,23 +143,27 @@ def test_idle_from_last_used_at_is_capped_at_the_running_stretch():
 
 
 def test_idle_unknown_on_first_counter_sample_then_known_from_deltas():
-    first, memory = measure(raw(), "ns", Signals(request_counter=100, replica_started_at=NOW - timedelta(days=2)), None, NOW)
+    first, memory = measure(raw(), "ns", Signals(request_counter=100, replica_started_at=NOW - timedelta(days=2)),
+                            None, NOW)
     assert first.last_activity_source is IdleSource.UNKNOWN
     assert any("first request-counter sample" in n for n in first.measurement_notes)
 
     later = NOW + timedelta(hours=6)
-    same, memory2 = measure(raw(), "ns", Signals(request_counter=100, replica_started_at=NOW - timedelta(days=2)), memory, later)
+    same, memory2 = measure(raw(), "ns", Signals(request_counter=100, replica_started_at=NOW - timedelta(days=2)),
+                            memory, later)
     assert same.last_activity_source is IdleSource.METRICS
     assert same.idle_seconds(later) == 6 * 3600  # no request since the first sample
 
     even_later = later + timedelta(hours=1)
-    grew, _ = measure(raw(), "ns", Signals(request_counter=105, replica_started_at=NOW - timedelta(days=2)), memory2, even_later)
+    grew, _ = measure(raw(), "ns", Signals(request_counter=105, replica_started_at=NOW - timedelta(days=2)),
+                      memory2, even_later)
     assert grew.idle_seconds(even_later) == 0
 
 
 def test_counter_reset_counts_as_activity_not_as_idle():
     memory = {"first_billable_at": ts(timedelta(days=1)),
-              "counter": {"value": 500, "sampled_at": ts(timedelta(hours=5)), "last_change_at": ts(timedelta(hours=30))}}
+              "counter": {"value": 500, "sampled_at": ts(timedelta(hours=5)),
+                          "last_change_at": ts(timedelta(hours=30))}}
     snap, _ = measure(raw(), "ns", Signals(request_counter=3), memory, NOW)
     assert snap.idle_seconds(NOW) == 0
 
@@ -185,7 +189,8 @@ def test_malformed_payloads_are_unmeasurable_and_keep_no_memory(mutate, problem)
 def test_cost_is_price_times_replicas_times_hours():
     payload = raw()
     payload["status"].update(readyReplica=2, targetReplica=2)
-    snap, _ = measure(payload, "ns", Signals(price_per_replica_hour=0.8, replica_started_at=NOW - timedelta(hours=10)), None, NOW)
+    snap, _ = measure(payload, "ns", Signals(price_per_replica_hour=0.8, replica_started_at=NOW - timedelta(hours=10)),
+                      None, NOW)
     assert snap.billed_replicas == 2
     assert snap.hourly_usd == 1.6
     assert snap.stretch_cost_usd(NOW) == 16.0

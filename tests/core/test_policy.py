@@ -29,11 +29,15 @@ def test_shipped_policy_validates_and_shows_every_feature():
     assert "namespace=acme-ml name=mert-*" in texts and "tag=benchmark" in texts
     bench = next(r for r in policy.rules if r.match.text == "tag=benchmark")
     assert bench.exempt_until is not None and bench.reason
-    assert bench.settings.values.get("max_cost") and bench.settings.values.get("max_replicas") and bench.settings.values.get("require_scale_to_zero")
-    assert any(r.settings.values.get("action") == "scale-to-zero" and r.settings.values.get("max_idle") for r in policy.rules)
-    assert any(r.settings.values.get("schedule") and r.settings.values.get("schedule").crosses_midnight for r in policy.rules)
+    assert (bench.settings.values.get("max_cost") and bench.settings.values.get("max_replicas")
+            and bench.settings.values.get("require_scale_to_zero"))
+    assert any(r.settings.values.get("action") == "scale-to-zero" and r.settings.values.get("max_idle")
+               for r in policy.rules)
+    assert any(r.settings.values.get("schedule") and r.settings.values.get("schedule").crosses_midnight
+               for r in policy.rules)
     assert any(r.settings.cleared for r in policy.rules)
-    assert any(r.settings.values.get("fix_config") and r.settings.values.get("scale_to_zero_after") for r in policy.rules)
+    assert any(r.settings.values.get("fix_config") and r.settings.values.get("scale_to_zero_after")
+               for r in policy.rules)
 
 
 def test_minimal_policy_gets_documented_defaults():

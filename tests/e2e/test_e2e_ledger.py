@@ -154,7 +154,7 @@ def test_five_nights_of_money_checked_by_hand(world):
 
 
 def test_dry_runs_and_checks_record_no_history_and_a_broken_history_is_a_notice(world):
-    api, _, _, env, tmp_path = world
+    _, _, _, env, tmp_path = world
     code, out, _ = cli(["run", "--dry-run", "--now", "2026-11-20T02:17:00Z"], env, tmp_path)
     assert code == 0 and "Ledger, November 2026 to date (est.): billed $0.00" in out
     code, _, _ = cli(["check", "--now", "2026-11-20T02:17:00Z"], env, tmp_path)

@@ -68,7 +68,7 @@ def test_check_probes_once_per_namespace_and_writes_no_state(api, tmp_path):
         assert note(run, name) == ("request counter unknown: open metrics unavailable in this namespace "
                                    "(403 on acme-ml/ep-0)")
     assert not (tmp_path / "state.json").exists()
-    again, asked_again = night(api, tmp_path, "check", NOW + timedelta(hours=1))
+    _, asked_again = night(api, tmp_path, "check", NOW + timedelta(hours=1))
     assert sorted(asked_again) == sorted(asked)  # nothing remembered: check writes no state
 
 

@@ -183,13 +183,14 @@ def test_run_fixes_the_configuration_and_tells_everyone_with_the_undo(api, tmp_p
     header = message["blocks"][0]["text"]["text"]
     # One more to watch since issue #15: the notice that alice has no open metrics (so they are no longer asked there).
     assert header == "Endpoint watchdog: 1 paused · 3 reconfigured · 5 to watch · $1.00/h saved · idle known 8/9"
-    assert run.report["notices"][0:1] == ["open metrics unavailable in namespace alice (403 on alice/alice-demo): request "
-                                     "counters are not asked for its other endpoints; runs remember this for 24 h, "
-                                     "then ask one endpoint again"]
+    assert run.report["notices"][0:1] == ["open metrics unavailable in namespace alice (403 on alice/alice-demo): "
+                                          "request counters are not asked for its other endpoints; runs remember "
+                                          "this for 24 h, then ask one endpoint again"]
     sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
     wide = next(s for s in sections if "`acme-ml/wide`" in s)
     assert wide.startswith(":wrench: *Reconfigured* `acme-ml/wide` · decision *reconfigure*")
-    assert "max_replica 8 → 2" in wide and "Undo: `hf endpoints update wide --namespace acme-ml --max-replica 8`" in wide
+    assert ("max_replica 8 → 2" in wide
+            and "Undo: `hf endpoints update wide --namespace acme-ml --max-replica 8`" in wide)
     context = " ".join(e["text"] for e in message["blocks"][-1]["elements"])
     assert "(lastUsedAt 8, metrics 0, unknown 1). No idle signal at all in alice. Fix: set fix_config" in context
     idle = [s for s in sections if "Idle time unknown" in s]
@@ -216,7 +217,8 @@ def test_run_fixes_the_configuration_and_tells_everyone_with_the_undo(api, tmp_p
     assert again.report["notices"] == run.report["notices"][0:1]
     # The reconfigurations and alice's blind spot were said once; the only news is that the endpoint paused last
     # night still does not sleep by itself (paused endpoints are not updated).
-    assert slack.messages[-1]["text"] == "Endpoint watchdog: 1 to watch · saved $0.03 this month (est.) · idle known 7/8\n- Over limit: acme-ml/forgotten"
+    assert slack.messages[-1]["text"] == ("Endpoint watchdog: 1 to watch · saved $0.03 this month (est.) · "
+                                          "idle known 7/8\n- Over limit: acme-ml/forgotten")
     assert api.state_of("acme-ml", "scripted") == "running"
     api.advance(61 * 60)
     assert api.state_of("acme-ml", "scripted") == "scaledToZero"

@@ -1,4 +1,5 @@
-"""End to end: the real CLI (in-process; one subprocess smoke test) → real huggingface_hub → the fake API on loopback."""
+"""End to end: the real CLI (in-process; one subprocess smoke test) → real huggingface_hub → the fake API on
+loopback."""
 
 from __future__ import annotations
 

@@ -109,7 +109,8 @@ def test_a_namespace_failing_persistently_does_not_stop_the_others(api, workdir,
     ("unknown-state", ()),
 ])
 def test_malformed_endpoint_json_is_unmeasurable_never_paused(api, workdir, payload, missing):
-    api.add_fault(Fault(route="list", name="forgotten-a100", payload=payload, missing=missing or ("status",), times=None))
+    api.add_fault(Fault(route="list", name="forgotten-a100", payload=payload, missing=missing or ("status",),
+                        times=None))
     result, report = run(api, workdir, "run")
     assert result.code == 1  # an endpoint could not be measured: reported as a failure
     broken = next(e for e in report["endpoints"] if e["namespace"] == "acme-ml" and e["unmeasurable"])

@@ -60,9 +60,11 @@ def someone(api: FakeEndpointsAPI, verb: str, name: str) -> None:
 
 
 def test_idle_from_last_used_at_plus_the_counter(tmp_path):
-    with fake({"name": "chatty", "instance": L4, "repository": "o/m", "running_for": "5h", "last_used_ago": "30m"}) as api:
+    with fake({"name": "chatty", "instance": L4, "repository": "o/m", "running_for": "5h",
+               "last_used_ago": "30m"}) as api:
         # lastUsedAt as a lagging API might serve it: stuck 30 minutes before the first night.
-        api.set_shapes("acme-ml", "chatty", endpoint=[Edit("set", "status.lastUsedAt", iso_z(T - timedelta(minutes=30)))])
+        api.set_shapes("acme-ml", "chatty",
+                       endpoint=[Edit("set", "status.lastUsedAt", iso_z(T - timedelta(minutes=30)))])
         nights = Nights(api, tmp_path)
         assert nights.run() == {"chatty": "keep"}  # idle 30m from lastUsedAt; the counter's first sample proves nothing
         assert nights.entry("chatty")["idle_seconds"] == 1800
@@ -82,7 +84,8 @@ def test_idle_from_last_used_at_plus_the_counter(tmp_path):
 
 def test_counter_only_idle(tmp_path):
     with fake({"name": "quiet", "instance": L4, "repository": "o/m", "running_for": "30h", "requests_total": 412},
-              {"name": "busy", "instance": L4, "repository": "o/m", "running_for": "30h", "requests_per_hour": 60}) as api:
+              {"name": "busy", "instance": L4, "repository": "o/m", "running_for": "30h",
+               "requests_per_hour": 60}) as api:
         nights = Nights(api, tmp_path)
         assert nights.run() == {"quiet": "notify", "busy": "notify"}  # first samples: idle unknown, never a pause
         api.advance(3600)
@@ -96,7 +99,8 @@ def test_counter_only_idle(tmp_path):
 
 
 def test_a_pause_and_a_resume_by_someone_else_between_two_runs(tmp_path):
-    with fake({"name": "eval-7b", "instance": L4, "repository": "o/m", "running_for": "2h", "last_used_ago": "10m"}) as api:
+    with fake({"name": "eval-7b", "instance": L4, "repository": "o/m", "running_for": "2h",
+               "last_used_ago": "10m"}) as api:
         api.add_fault(Fault(route="replica", name="eval-7b", status=500, times=None))  # uptime from memory only
         nights = Nights(api, tmp_path)
         assert nights.run() == {"eval-7b": "keep"}  # 2h from status.updatedAt (weak)
@@ -116,7 +120,8 @@ def test_a_pause_and_a_resume_by_someone_else_between_two_runs(tmp_path):
 
 def test_the_state_file_lost_on_night_two(tmp_path):
     with fake({"name": "quiet", "instance": L4, "repository": "o/m", "running_for": "30h", "requests_total": 9},
-              {"name": "used", "instance": L4, "repository": "o/m", "running_for": "30h", "last_used_ago": "1h"}) as api:
+              {"name": "used", "instance": L4, "repository": "o/m", "running_for": "30h",
+               "last_used_ago": "1h"}) as api:
         nights = Nights(api, tmp_path)
         assert nights.run() == {"quiet": "notify", "used": "keep"}
         api.advance(3 * 3600)

@@ -66,8 +66,9 @@ def said(entry: dict[str, Any]) -> str:
 
 def run(service: ShapeService, tmp_path, *args: str, policy: str = POLICY) -> Run:
     (tmp_path / "p.yaml").write_text(policy)
-    result = run_watchdog(["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"), "--state", str(tmp_path / "s.json"),
-                           *args], service_env(tmp_path), report=tmp_path / "r.json", runtime=runtime_for(service))
+    result = run_watchdog(["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"),
+                           "--state", str(tmp_path / "s.json"), *args],
+                          service_env(tmp_path), report=tmp_path / "r.json", runtime=runtime_for(service))
     assert "unexpected error" not in result.stderr, result.stderr
     assert result.report is not None, result.stdout + result.stderr
     return result
@@ -176,13 +177,14 @@ def _render(moment_iso: str, spec: str) -> str:
 def test_all_timestamp_forms_in_one_run(tmp_path):
     forms = _forms()
     subjects, service = [], world()
-    for index, (label, spec) in enumerate(forms):
+    for index, (_label, spec) in enumerate(forms):
         name = f"t{index:03d}"
         payload = endpoint(name, last_used=ago(minutes=5), updated=ago(hours=1))
         for key in ("createdAt", "updatedAt", "lastUsedAt"):
             payload["status"][key] = _render(payload["status"][key], spec)
         subjects.append(payload)
-        service.replica_answers[f"acme-ml/{name}"] = {"items": [{"live": True, "startedAt": _render(ago(hours=3), spec)}]}
+        service.replica_answers[f"acme-ml/{name}"] = {"items": [{"live": True,
+                                                                 "startedAt": _render(ago(hours=3), spec)}]}
     service.endpoints["acme-ml"] += subjects
     result = run(service, tmp_path, "check")
     for index, (label, _) in enumerate(forms):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -43,7 +44,8 @@ def test_every_rfc3339_rendering_is_the_same_instant(moment, offset_minutes, dig
         offset_minutes = 0
     local = instant.astimezone(timezone(timedelta(minutes=offset_minutes)))
     fraction = f"{local.microsecond:06d}000"[:digits]
-    zone = zulu or ("+" if offset_minutes >= 0 else "-") + f"{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
+    zone = zulu or (("+" if offset_minutes >= 0 else "-")
+                    + f"{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}")
     text = local.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + (f".{fraction}" if digits else "") + zone
     parsed = parse_timestamp(text)
     expected = instant.replace(microsecond=int(fraction.ljust(6, "0")[:6]) if digits else 0)
@@ -131,11 +133,11 @@ def test_idle_is_never_longer_than_the_truth(requests, samples, restarts, with_l
         return float(sum(1 for r in requests if since < r <= minute))
 
     values = [counter(m) for m in samples]
-    for (m0, v0), (m1, v1) in zip(zip(samples, values), zip(samples[1:], values[1:])):
+    for (m0, v0), (m1, v1) in pairwise(zip(samples, values, strict=True)):
         came = any(m0 < r <= m1 for r in requests) or any(m0 < r <= m1 for r in restarts)
         assume(not (came and v0 == v1))  # a restart that lands on the same value cannot be seen by anyone
     memory = None
-    for minute, value in zip(samples, values):
+    for minute, value in zip(samples, values, strict=True):
         now = at(minute)
         last = max([r for r in requests if r <= minute], default=None)
         raw = endpoint("ep", last_used=None, updated=(start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -232,7 +232,8 @@ def test_initializing_becomes_running_on_the_fake_clock_and_a_failing_start_fail
     status = get(api, "/endpoint/acme-ml/doomed").json()["status"]
     assert (status["state"], status["errorMessage"]) == ("failed", "CUDA out of memory")
     dead = get(api, "/endpoint/acme-ml/doomed/replica").json()["items"]
-    assert [(r["live"], r["exitCode"], r["stoppedAt"]) for r in dead] == [(False, 1, iso_z(resumed_at + timedelta(minutes=10)))]
+    assert [(r["live"], r["exitCode"], r["stoppedAt"]) for r in dead] == [
+        (False, 1, iso_z(resumed_at + timedelta(minutes=10)))]
 
 
 def test_pending_delay_puts_pending_before_initializing(serve, clock) -> None:

@@ -43,8 +43,8 @@ def env_for(slack: FakeSlack | None, github: FakeGitHub | None, **extra: str) ->
 
 
 def deliver(report, memory, env, *, now=NOW, dry_run=False, slack_enabled=None, github_enabled=None):
-    return deliver_alerts(report, memory, now=now, dry_run=dry_run, settings=Settings.from_env(env), slack_enabled=slack_enabled,
-                          github_enabled=github_enabled, sleep=lambda s: None)
+    return deliver_alerts(report, memory, now=now, dry_run=dry_run, settings=Settings.from_env(env),
+                          slack_enabled=slack_enabled, github_enabled=github_enabled, sleep=lambda s: None)
 
 
 def statuses(delivery) -> dict[str, str]:

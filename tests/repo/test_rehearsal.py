@@ -140,7 +140,8 @@ def test_run_pauses_the_violator_writes_report_summary_state_and_outputs(session
     assert "mert-spike6" in job.summary and "No saved state" in job.summary
     assert step_log(job, "Restore the state").outcome == "success"  # a miss is not a failure
     keys = [key for _, key, _ in rehearsal.runner.cache.entries]
-    assert keys[:2] == [f"watchdog-state-{run_id(rehearsal, s.run)}-1", f"watchdog-state-{run_id(rehearsal, s.run_again)}-1"]
+    assert keys[:2] == [f"watchdog-state-{run_id(rehearsal, s.run)}-1",
+                        f"watchdog-state-{run_id(rehearsal, s.run_again)}-1"]
     assert rehearsal.slack.messages, "the run's news reached Slack"
     assert any("endpoint-watchdog" in str(i["labels"]) for i in rehearsal.github.issues.values())
 

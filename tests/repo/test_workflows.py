@@ -1,11 +1,12 @@
 """The GitHub Actions files are part of the product (users copy the callers, call the rest): check they are right.
 
 Static checks on `action.yml`, the reusable workflows, the callers (this repository's and the ready-to-copy ones in
-`watchdog/templates/workflows/`, which the README shows and `watchdog init` writes) and `ci.yml`: schema, least-privilege permissions, SHA pins, no script
-injection, secrets only where the watchdog runs, state carried between runs, the exit-code contract, and every
-`watchdog ...` command line accepted by the real CLI parser. Each check is a function returning the problems it
-finds; `test_each_check_catches_a_broken_copy` feeds each one a deliberately broken copy, so none can pass by
-checking nothing. Nothing here contacts GitHub; tests/repo/test_rehearsal.py runs the whole chain against the fakes.
+`watchdog/templates/workflows/`, which the README shows and `watchdog init` writes) and `ci.yml`: schema,
+least-privilege permissions, SHA pins, no script injection, secrets only where the watchdog runs, state carried
+between runs, the exit-code contract, and every `watchdog ...` command line accepted by the real CLI parser. Each
+check is a function returning the problems it finds; `test_each_check_catches_a_broken_copy` feeds each one a
+deliberately broken copy, so none can pass by checking nothing. Nothing here contacts GitHub;
+tests/repo/test_rehearsal.py runs the whole chain against the fakes.
 """
 
 from __future__ import annotations
@@ -223,7 +224,8 @@ def self_checkout_problems(doc: dict[str, Any], name: str) -> list[str]:
                 checked_out = (w.get("repository") == "${{ job.workflow_repository }}"
                                and w.get("ref") == "${{ job.workflow_sha }}")
                 if not checked_out:
-                    problems.append(f"{name} {job_id}: .watchdog-action must be job.workflow_repository at job.workflow_sha")
+                    problems.append(f"{name} {job_id}: .watchdog-action must be job.workflow_repository "
+                                    "at job.workflow_sha")
             elif uses.startswith("./") and (uses != SELF_ACTION or not checked_out):
                 problems.append(f"{name} {job_id}: `uses: {uses}` without the self checkout before it")
     return problems
@@ -729,13 +731,15 @@ BROKEN_COPIES: list[tuple[str, Callable[[], list[str]]]] = [
         ACTION, 'PATH="$WATCHDOG_BIN:$PATH"\n        log=', 'echo "${{ inputs.policies }}"\n        log=')),
         "action.yml")),
     ("a secret given to the validate step", lambda: action_secret_problems(parse(_mutated(
-        ACTION, "        POLICIES: ${{ inputs.policies }}\n      run: |\n        PATH=\"$WATCHDOG_BIN:$PATH\"\n        log=",
+        ACTION, "        POLICIES: ${{ inputs.policies }}\n      run: |\n"
+        "        PATH=\"$WATCHDOG_BIN:$PATH\"\n        log=",
         "        POLICIES: ${{ inputs.policies }}\n        HF_TOKEN: ${{ inputs.hf-token }}\n      run: |\n"
         "        PATH=\"$WATCHDOG_BIN:$PATH\"\n        log=")))),
     ("a script echoing a secret", lambda: action_secret_problems(parse(_mutated(
         ACTION, 'PATH="$WATCHDOG_BIN:$PATH"\n        if [ "$STATE"', 'echo "$HF_TOKEN"\n        if [ "$STATE"')))),
     ("the Slack URL given to check", lambda: action_secret_problems(parse(_mutated(
-        ACTION, "${{ inputs.mode != 'check' && inputs.slack-webhook-url || '' }}", "${{ inputs.slack-webhook-url }}")))),
+        ACTION, "${{ inputs.mode != 'check' && inputs.slack-webhook-url || '' }}",
+        "${{ inputs.slack-webhook-url }}")))),
     ("secrets: inherit in a caller", lambda: workflow_secret_problems(parse(_mutated(
         TEMPLATES / "policies.yml", "    secrets:\n      HF_TOKEN: ${{ secrets.HF_TOKEN }}", "    secrets: inherit")),
         "policies.yml")),

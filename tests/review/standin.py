@@ -11,12 +11,13 @@ def ep(name, state="running", instance="aws-us-east-1-nvidia-a10g-x1", created="
        updated="2026-11-20T00:00:00Z", minr=1, maxr=1, timeout=None, tags=(), ready=1, target=1, **status):
     e = {"name": name, "type": "private", "healthRoute": "/health",
          "provider": {"vendor": "aws", "region": "us-east-1"},
-         "compute": {"id": instance, "accelerator": "gpu", "instanceType": instance.split("-", 3)[-1].rsplit("-", 1)[0],
-                     "instanceSize": "x1", "scaling": {"minReplica": minr, "maxReplica": maxr, "scaleToZeroTimeout": timeout}},
+         "compute": {"id": instance, "accelerator": "gpu",
+                     "instanceType": instance.split("-", 3)[-1].rsplit("-", 1)[0], "instanceSize": "x1",
+                     "scaling": {"minReplica": minr, "maxReplica": maxr, "scaleToZeroTimeout": timeout}},
          "model": {"repository": "org/model", "revision": None, "task": "text-generation", "framework": "pytorch"},
          "tags": list(tags),
-         "status": {"state": state, "message": "", "url": "https://x.example", "readyReplica": ready, "targetReplica": target,
-                    "createdAt": created, "updatedAt": updated, **status}}
+         "status": {"state": state, "message": "", "url": "https://x.example", "readyReplica": ready,
+                    "targetReplica": target, "createdAt": created, "updatedAt": updated, **status}}
     return e
 
 PRICES = {"vendors": [{"name": "aws", "regions": [{"name": "us-east-1", "computes": [
@@ -29,7 +30,8 @@ PRICES = {"vendors": [{"name": "aws", "regions": [{"name": "us-east-1", "compute
 class Stand:
     def __init__(self, namespaces, user="alice", orgs=()):
         self.ns = namespaces  # {ns: [endpoint dicts]}
-        self.user = user; self.orgs = list(orgs)
+        self.user = user
+        self.orgs = list(orgs)
         self.replicas = {}   # key -> json-able answer or None (404)
         self.metrics = {}    # key -> text or None (403)
         self.list_hook = None  # fn(ns, cursor) -> (code, body)
@@ -39,26 +41,34 @@ class Stand:
         self.lock = threading.Lock()
     def find(self, ns, name):
         for e in self.ns.get(ns, []):
-            if e["name"] == name: return e
+            if e["name"] == name:
+                return e
     def start(self):
         stand = self
         class H(BaseHTTPRequestHandler):
             def log_message(self, *a): pass
             def send(self, code, body, ctype="application/json"):
-                data = body if isinstance(body, (bytes,)) else (body if isinstance(body, str) else json.dumps(body)).encode()
-                self.send_response(code); self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+                data = (body if isinstance(body, (bytes,))
+                        else (body if isinstance(body, str) else json.dumps(body)).encode())
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
             def do_GET(self): self.route("GET")
             def do_POST(self): self.route("POST")
             def do_PUT(self): self.route("PUT")
             def route(self, method):
-                u = urlparse(self.path); q = parse_qs(u.query); parts = u.path.strip("/").split("/")
+                u = urlparse(self.path)
+                q = parse_qs(u.query)
+                parts = u.path.strip("/").split("/")
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with stand.lock:
                     stand.log.append((method, self.path, body.decode(errors="replace"), dict(self.headers)))
                 if u.path == "/api/whoami-v2":
-                    return self.send(200, {"type": "user", "name": stand.user, "orgs": [{"name": o} for o in stand.orgs]})
+                    return self.send(200, {"type": "user", "name": stand.user,
+                                           "orgs": [{"name": o} for o in stand.orgs]})
                 if parts[:2] == ["v2", "provider"]:
                     return self.send(200, stand.prices)
                 if parts[:2] != ["v2", "endpoint"]:
@@ -68,11 +78,13 @@ class Stand:
                     if stand.list_hook:
                         code, b = stand.list_hook(ns, (q.get("cursor") or [None])[0])
                         return self.send(code, b)
-                    if ns not in stand.ns: return self.send(404, {"error": "namespace not found"})
+                    if ns not in stand.ns:
+                        return self.send(404, {"error": "namespace not found"})
                     return self.send(200, {"items": stand.ns[ns]})
                 name = parts[3]
                 e = stand.find(ns, name)
-                if e is None: return self.send(404, {"error": "Endpoint not found"})
+                if e is None:
+                    return self.send(404, {"error": "Endpoint not found"})
                 key = f"{ns}/{name}"
                 if len(parts) == 4:
                     if method == "PUT":
@@ -91,8 +103,10 @@ class Stand:
                 if method == "POST" and sub in ("pause", "resume", "scale-to-zero"):
                     if stand.action_hook:
                         res = stand.action_hook(sub, e)
-                        if res: return self.send(*res)
-                    e["status"]["state"] = {"pause": "paused", "resume": "running", "scale-to-zero": "scaledToZero"}[sub]
+                        if res:
+                            return self.send(*res)
+                    e["status"]["state"] = {"pause": "paused", "resume": "running",
+                                            "scale-to-zero": "scaledToZero"}[sub]
                     return self.send(200, e)
                 return self.send(404, {"error": "no route"})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)

@@ -157,8 +157,8 @@ def test_replica_restart_does_not_hide_a_forgotten_endpoint(stand, tmp_path, tru
     as over its limits, never silent; acted on when the policy trusts status.updatedAt."""
     api = stand({"acme": [ep("forgotten", instance="aws-us-east-1-nvidia-a100-x4", updated="2026-11-20T00:00:00Z")]})
     trusted = ", trust_updated_at: true" if trust else ""
-    policy = _policy(tmp_path, f"version: 1\nnamespaces: [acme]\ndefaults: {{max_uptime: 12h, max_cost: 100{trusted}}}\n"
-                               "endpoints: []\n")
+    policy = _policy(tmp_path, "version: 1\nnamespaces: [acme]\n"
+                               f"defaults: {{max_uptime: 12h, max_cost: 100{trusted}}}\nendpoints: []\n")
     env = _env(api.base_url, tmp_path)
     common = ["--policies", str(policy), "--state", str(tmp_path / "s.json")]
     start = datetime(2026, 11, 20, 2, 17, tzinfo=UTC)
@@ -278,8 +278,8 @@ def test_a_page_that_says_more_exists_is_not_silently_taken_as_the_whole_namespa
                                               "next": f"/v2/endpoint/{ns}?page=2"})
     policy = _policy(tmp_path, "version: 1\nnamespaces: [acme]\ndefaults: {max_idle: 2h}\nendpoints: []\n")
     env = _env(api.base_url, tmp_path)
-    result, report = _run(["check", "--policies", str(policy), "--state", str(tmp_path / "s.json"),
-                           "--now", "2026-11-23T02:17:00Z"], env, tmp_path)
+    _, report = _run(["check", "--policies", str(policy), "--state", str(tmp_path / "s.json"),
+                      "--now", "2026-11-23T02:17:00Z"], env, tmp_path)
     namespace = report["namespaces"][0]
     assert namespace["warnings"] or len(report["endpoints"]) == 25, namespace
 

@@ -187,17 +187,17 @@ class GitHubIssues:
 
     def request(self, method: str, url: str, *, doing: str, json: object = None,
                 params: Mapping[str, str] | None = None) -> httpx.Response:
-        """One API call (`url` relative to the repository, or absolute under the API base); raise GitHubError unless 2xx."""
+        """One API call (`url` relative to the repository, or absolute under the API base); raise GitHubError
+        unless 2xx."""
         if url.startswith("/"):
             url = self._base + self._repo_path + url
         elif not url.startswith(self._base + "/"):
             # Never send the token to a host the user did not configure (e.g. a spoofed Link header).
             raise GitHubError(f"{doing}: refusing to follow a URL outside GITHUB_API_URL")
-        if method != "GET":
-            if self._last_mutation is not None:
-                wait = self._last_mutation + self._interval - self._monotonic()
-                if wait > 0:
-                    self._sleep(wait)
+        if method != "GET" and self._last_mutation is not None:
+            wait = self._last_mutation + self._interval - self._monotonic()
+            if wait > 0:
+                self._sleep(wait)
         secrets = (self._token,)
 
         def attempt() -> httpx.Response:

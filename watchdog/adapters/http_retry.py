@@ -63,7 +63,8 @@ def retry_delay(
     policy: RetryPolicy,
     rng: Callable[[], float],
 ) -> float | None:
-    """Seconds to wait before attempt `attempt + 1`, or None to stop (final status, attempts used up, or a wait too long).
+    """Seconds to wait before attempt `attempt + 1`, or None to stop (final status, attempts used up, or a wait too
+    long).
 
     `attempt` counts the attempts already made (1 after the first). A server-requested wait is honoured
     as given (retrying sooner only earns another 429); when it exceeds `policy.max_delay` we give up

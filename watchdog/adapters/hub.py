@@ -29,6 +29,7 @@ from watchdog.core.measure import Signals, read_replicas, read_request_counter
 from watchdog.core.prices import PriceList, read_price_list
 
 DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
+DEFAULT_RETRY = RetryPolicy()  # one shared default: RetryPolicy is frozen
 T = TypeVar("T")
 
 
@@ -46,7 +47,7 @@ class HubSettings:
     hub_url: str | None = None
     timeout_seconds: float = 30.0
     concurrency: int = 16
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = DEFAULT_RETRY
     # The whole run must end well inside the workflow's timeout-minutes: past this, calls are not attempted
     # and fail with a clear message, so the run still reports what it did instead of being killed mid-way.
     run_deadline_seconds: float | None = 600.0
@@ -73,7 +74,8 @@ def _describe(error: BaseException, what: str) -> HubError:
         detail = f": {server[0]}" if server else ""
         hint = ""
         if status in (401, 403):
-            hint = " (the token needs the 'Manage Inference Endpoints' permission, inference.endpoints.write, on this namespace)"
+            hint = (" (the token needs the 'Manage Inference Endpoints' permission, inference.endpoints.write, "
+                    "on this namespace)")
         if status == 404 and what.startswith(("pause", "scale-to-zero", "resume", "get")):
             return EndpointGone(f"{what}: HTTP {status}{detail}{hint}", status)
         return HubError(f"{what}: HTTP {status}{detail}{hint}", status, unreachable=status == 429 or status >= 500)
@@ -138,7 +140,8 @@ class EndpointsHub:
             raise _describe(error, what) from None
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> httpx2.Response:
-        response = get_session().get(f"{constants.INFERENCE_ENDPOINTS_ENDPOINT}{path}", headers=self._headers, params=params)
+        response = get_session().get(f"{constants.INFERENCE_ENDPOINTS_ENDPOINT}{path}", headers=self._headers,
+                                     params=params)
         hf_raise_for_status(response)
         return response
 
@@ -209,7 +212,8 @@ class EndpointsHub:
         entry, so one sloppy entry made the whole list fail and `max_cost` silently stop applying. The route is
         read here entry by entry (`core/prices.py`); what is skipped is said per endpoint.
         """
-        payload = self._call(f"hardware list of {namespace!r}", lambda: self._get(f"/provider/{_seg(namespace)}").json())
+        payload = self._call(f"hardware list of {namespace!r}",
+                             lambda: self._get(f"/provider/{_seg(namespace)}").json())
         return read_price_list(payload)
 
     def replicas(self, namespace: str, raw: Mapping[str, Any]) -> Signals:

@@ -13,7 +13,8 @@ def load_policy(path: str | Path) -> Policy:
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
-        raise PolicyError([PolicyIssue(source, 1, 1, f"cannot read the policy file: {error.strerror or error}")]) from None
+        raise PolicyError([PolicyIssue(source, 1, 1,
+                                       f"cannot read the policy file: {error.strerror or error}")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -76,7 +76,8 @@ def post_webhook(
     except httpx.HTTPError as exc:
         # httpx messages can carry the URL; keep only the kind of failure. `from None` keeps the original
         # (URL-bearing) exception out of tracebacks.
-        raise SlackError(f"could not reach the Slack webhook ({type(exc).__name__}) after {attempts} attempt(s)") from None
+        raise SlackError(f"could not reach the Slack webhook ({type(exc).__name__}) "
+                         f"after {attempts} attempt(s)") from None
     if response.status_code == 200:
         return SlackDelivery(attempts=attempts)
     slack_error = redact(response.text.strip()[:200], secrets) or "no error string"

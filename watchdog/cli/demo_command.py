@@ -58,7 +58,8 @@ def run_demo(ctx: Context, main: Callable[..., int]) -> int:
             common = ["--policies", policies, "--state", str(Path(tmp) / "state.json"), "--now", _stamp(now)]
             fmt = ["--format", ctx.opt("format")] if ctx.opt("format") else []
             ctx.out(
-                f"Demo: a fake Inference Endpoints API is serving the fleet in {fleet.name} at {base_url} (loopback only).\n"
+                f"Demo: a fake Inference Endpoints API is serving the fleet in {fleet.name} at {base_url} "
+                "(loopback only).\n"
                 f"Policy: {policies}\n"
                 "Nothing here touches Hugging Face, Slack or GitHub.\n\n"
                 "=== 1. watchdog check: what is running, what it costs, what the policy says ==="
@@ -78,8 +79,9 @@ def run_demo(ctx: Context, main: Callable[..., int]) -> int:
                 ctx.out(_would_send(data.get("alerts") or []))
             ctx.out("That was a dry run: every endpoint of the fake fleet is untouched.")
             ledger_code = replay_nights(ctx, main, env, fleet, policies, now)
-            ctx.out("\nNext: `watchdog demo --serve` keeps this fake running for other commands; `watchdog init` sets up "
-                    "a repository; set HF_TOKEN and run `watchdog check` on your own namespaces (README, 'Set-up').")
+            ctx.out("\nNext: `watchdog demo --serve` keeps this fake running for other commands; `watchdog init` "
+                    "sets up a repository; set HF_TOKEN and run `watchdog check` on your own namespaces (README, "
+                    "'Set-up').")
     finally:
         server.stop()
     return max(check_code, run_code, ledger_code)
@@ -107,7 +109,8 @@ def replay_nights(ctx: Context, main: Callable[..., int], env: dict[str, str], f
     base_url = server.start()
     night_env = {**env, "WATCHDOG_ENDPOINTS_API_URL": f"{base_url}/v2", "HF_ENDPOINT": base_url}
     worst = 0
-    ctx.out("\n=== 3. four nights of `watchdog run` on a fresh copy of the fleet (the fake clock moves a day each night) ===")
+    ctx.out("\n=== 3. four nights of `watchdog run` on a fresh copy of the fleet "
+            "(the fake clock moves a day each night) ===")
     try:
         with tempfile.TemporaryDirectory(prefix="watchdog-demo-ledger-") as tmp:
             common = ["--policies", policies, "--state", str(Path(tmp) / "state.json")]
@@ -127,7 +130,8 @@ def replay_nights(ctx: Context, main: Callable[..., int], env: dict[str, str], f
                 worst = max(worst, code)
                 s = json.loads(report.read_text())["summary"]
                 owner = " (mert-spike6 was resumed by its owner an hour before)" if night == 2 else ""
-                ctx.out(f"  {at:%a %d %b %H:%M} UTC: {s['billable']} billable, burning ${s['burn_usd_per_hour']:.2f}/h; "
+                ctx.out(f"  {at:%a %d %b %H:%M} UTC: {s['billable']} billable, "
+                        f"burning ${s['burn_usd_per_hour']:.2f}/h; "
                         f"paused {s['paused']}, scaled {s['scaled_to_zero']} to zero{owner}")
             ctx.out("\n=== 4. watchdog report: what the endpoints cost and what the watchdog saved ===")
             fmt = ["--format", ctx.opt("format")] if ctx.opt("format") else []
@@ -153,14 +157,16 @@ def serve(ctx: Context) -> int:
                         ("--show-alerts", ctx.args.show_alerts)):
         if given:
             raise UsageError(f"{flag} has no effect with --serve: the playground runs on the real clock, so the "
-                             "commands you run against it (which read the real clock too) agree with it; nothing was done")
+                             "commands you run against it (which read the real clock too) agree with it; "
+                             "nothing was done")
     fleet, policies = _fleet_and_policies(ctx)
     server = FakeEndpointsAPI.from_fleet_file(fleet, clock=FakeClock(ctx.now, ticking=True),
                                               port=ctx.args.port or 0)
     try:
         base_url = server.start()
     except OSError as error:
-        raise UsageError(f"--port {ctx.args.port}: cannot listen on 127.0.0.1 ({error.strerror}); nothing was done") from None
+        raise UsageError(f"--port {ctx.args.port}: cannot listen on 127.0.0.1 ({error.strerror}); "
+                         "nothing was done") from None
     try:
         env = _clean_env(ctx, base_url)
         names = ", ".join(ns.name for ns in server.fleet.namespaces)
@@ -175,8 +181,8 @@ def serve(ctx: Context) -> int:
             "  watchdog pause acme-ml/mert-spike6\n"
             "  watchdog resume acme-ml/mert-spike6 --wait\n"
             "  watchdog init /tmp/playground-repo        # the starter policy this fleet would get\n\n"
-            f"A resume takes {format_duration(server.resume_delay)} here (initializing, then running), as the fleet file "
-            "says: `resume --wait` polls until then. On Hugging Face it takes minutes too.\n"
+            f"A resume takes {format_duration(server.resume_delay)} here (initializing, then running), "
+            "as the fleet file says: `resume --wait` polls until then. On Hugging Face it takes minutes too.\n"
             "Ctrl-C stops the playground; its endpoints start afresh next time."
         )
         try:

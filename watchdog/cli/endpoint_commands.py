@@ -123,7 +123,8 @@ def cmd_resume(ctx: Context) -> int:
         except HubError as error:
             ctx.err(f"could not resume {namespace}/{name}: {error}")
             return EXIT_FAILED
-        ctx.out(f"{namespace}/{name}: resuming ({state}); follow with: watchdog resume {name} --namespace {namespace} --wait")
+        ctx.out(f"{namespace}/{name}: resuming ({state}); "
+                f"follow with: watchdog resume {name} --namespace {namespace} --wait")
         return EXIT_OK
     url = resume_and_wait(hub, namespace, name, timeout=ctx.args.timeout, say=ctx.out, progress=_progress(ctx),
                           sleep=ctx.runtime.sleep, monotonic=ctx.runtime.monotonic)

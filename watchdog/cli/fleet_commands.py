@@ -117,10 +117,7 @@ def cmd_fleet(ctx: Context) -> int:
     dry_run = bool(getattr(ctx.args, "dry_run", False))
     policy = load_policy_or_usage(ctx)
     hub = make_hub(ctx)
-    if command == "pause-all":
-        watched = _pause_all_namespace(ctx, policy)
-    else:
-        watched = namespaces(ctx, policy, hub)
+    watched = _pause_all_namespace(ctx, policy) if command == "pause-all" else namespaces(ctx, policy, hub)
 
     state_path = ctx.opt("state", DEFAULT_STATE)
     state = load_state(state_path)

@@ -195,19 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="endpoint name or NS/NAME (default: every endpoint)")
 
     for verb, what in (("pause", "pause one endpoint (stops billing, frees GPU quota; needs a resume)"),
-                       ("scale-to-zero", "scale one endpoint to zero (stops billing, keeps quota; the next request wakes it)")):
+                       ("scale-to-zero", "scale one endpoint to zero (stops billing, keeps quota; the next request "
+                                         "wakes it)")):
         p = command(verb, what + "; idempotent")
         p.add_argument("name", help="endpoint name or NS/NAME")
         p.add_argument("--force", action="store_true", help="act even on an endpoint the policy protects")
 
     p = command("resume", "resume a paused or scaled-to-zero endpoint")
     p.add_argument("name", help="endpoint name or NS/NAME")
-    p.add_argument("--wait", action="store_true", help="poll the status route until running; exit 1 on failure or timeout")
+    p.add_argument("--wait", action="store_true",
+                   help="poll the status route until running; exit 1 on failure or timeout")
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="how long --wait waits (default: 600)")
 
     p = command("session", "resume and wait, run COMMAND with HF_ENDPOINT_URL set, then always pause")
     p.add_argument("name", help="endpoint name or NS/NAME")
-    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="how long to wait for running (default: 600)")
+    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+                   help="how long to wait for running (default: 600)")
     p.add_argument("--keep-running", action="store_true", help="do not pause afterwards")
     p.add_argument("--force", action="store_true", help="run a session even on an endpoint the policy protects")
     # The command comes after `--` and is split off before parsing (see main), so its own flags never
@@ -224,7 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "at its own fixed instant unless --now is given")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")
     p.add_argument("--show-alerts", action="store_true",
-                   help="also print the alerts a run would send: the dashboard issue's body and comment, the Slack payload")
+                   help="also print the alerts a run would send: the dashboard issue's body and comment, the "
+                   "Slack payload")
     p.add_argument("--serve", action="store_true",
                    help="keep the fake API running (on the real clock) and print the export lines that point every "
                    "other command at it; Ctrl-C stops it")
@@ -232,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("init", "write policies.yaml and the two caller workflows into a repository; with HF_TOKEN, a "
                 "starter policy from your fleet")
-    p.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the repository's folder (default: the current one)")
+    p.add_argument("dir", nargs="?", default=".", metavar="DIR",
+                   help="the repository's folder (default: the current one)")
     p.add_argument("--force", action="store_true", help="overwrite files that exist (without it, nothing is written)")
 
     # Added after each command's own options, so listed below them, and only the ones that command uses.

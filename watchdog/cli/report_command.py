@@ -23,7 +23,8 @@ def parse_since(text: str | None, now: datetime) -> datetime | None:
     try:
         moment = parse_now(text)  # the one ISO-8601 rule of the command line (a bare date is 00:00 UTC)
     except UsageError:
-        raise UsageError(f"--since: expected a duration like 30d or 12h, or a date like 2026-11-01, got {text!r}") from None
+        raise UsageError(f"--since: expected a duration like 30d or 12h, or a date like 2026-11-01, "
+                         f"got {text!r}") from None
     if moment > now:
         raise UsageError(f"--since {text} is after now ({now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)")
     return moment

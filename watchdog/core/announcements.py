@@ -47,16 +47,17 @@ def news(channel_remembered: Mapping[str, Mapping], current: Iterable[Event], re
     fresh = [e for e in current if e.key not in channel_remembered or channel_remembered[e.key].get("pending")]
     for key, entry in sorted(channel_remembered.items()):
         if entry.get("pending"):
-            # News a failed delivery never got out (a pause that happened last night): still news now.
-            if key not in current_keys and (event := _pending_event(entry)) is not None:
-                # Said as what it is: last night's news, not tonight's. A run notice ("no state file yet") was
-                # about that run only: it is not carried over.
-                if event.kind is not EventKind.RUN_NOTICE:
-                    fresh.append(replace(event, carried_from=str(entry.get("since") or "") or None))
+            # News a failed delivery never got out (a pause that happened last night): still news now. Said as what
+            # it is: last night's news, not tonight's. A run notice ("no state file yet") was about that run only:
+            # it is not carried over.
+            if (key not in current_keys and (event := _pending_event(entry)) is not None
+                    and event.kind is not EventKind.RUN_NOTICE):
+                fresh.append(replace(event, carried_from=str(entry.get("since") or "") or None))
             continue
         if not entry.get("failure") or key in current_keys or not _observed(str(entry.get("subject", "")), report):
             continue
-        fresh.append(Event(key=f"recovered:{key}", kind=EventKind.RECOVERED, title=f"Recovered: {entry.get('title', key)}",
+        fresh.append(Event(key=f"recovered:{key}", kind=EventKind.RECOVERED,
+                           title=f"Recovered: {entry.get('title', key)}",
                            detail="no longer failing in this run", subject=str(entry.get("subject", "run")),
                            namespace=entry.get("namespace"), name=entry.get("name")))
     return tuple(sorted(fresh, key=sort_key))

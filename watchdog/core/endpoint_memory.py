@@ -22,7 +22,8 @@ _STOPS = (Outcome.PAUSED, Outcome.SCALED_TO_ZERO)
 
 
 def keep_unlisted(before: Mapping[str, Any], after: Mapping[str, Any], *, listed: Collection[str],
-                  watched: Collection[str] | None, namespace_of: Callable[[str], str] = lambda key: key) -> dict[str, Any]:
+                  watched: Collection[str] | None,
+                  namespace_of: Callable[[str], str] = lambda key: key) -> dict[str, Any]:
     """`after` plus the entries of `before` from namespaces this run did not list but the policy still watches
     (`watched`; None: the policy names none, so every namespace counts as watched). Keys map to their namespace
     through `namespace_of` (identity for sections keyed by namespace)."""

@@ -160,7 +160,8 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind=EventKind.VIOLATION,
                             title=f"{_violation_title(ev)}: {ident}", detail=ev.reason, **common))
     for warning in ev.warnings:
-        events.append(Event(key=f"limit-approaching:{ident}:{warning.check}:{stretch}", kind=EventKind.LIMIT_APPROACHING,
+        events.append(Event(key=f"limit-approaching:{ident}:{warning.check}:{stretch}",
+                            kind=EventKind.LIMIT_APPROACHING,
                             title=f"Limit approaching: {ident}", detail=warning.reason, **common))
     for notice in ev.notices:
         if notice.kind is NoticeKind.EXEMPTION_EXPIRING:
@@ -202,7 +203,8 @@ def current_events(report: Report, now: datetime) -> tuple[Event, ...]:
                                 subject=f"namespace:{ns.name}", namespace=ns.name))
         for warning in ns.warnings:
             # Not a failure (the namespace was listed): said once, for as long as it holds.
-            events.append(Event(key=f"namespace-warning:{ns.name}:{_stable_hash(warning)}", kind=EventKind.NAMESPACE_WARNING,
+            events.append(Event(key=f"namespace-warning:{ns.name}:{_stable_hash(warning)}",
+                                kind=EventKind.NAMESPACE_WARNING,
                                 title=f"Namespace {ns.name}: {warning.split(':')[0]}", detail=warning,
                                 subject=f"namespace:{ns.name}", namespace=ns.name))
     for result in report.endpoints:

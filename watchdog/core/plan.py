@@ -28,8 +28,10 @@ class EffectiveLimits:
 
     def changes_from(self, old: EffectiveLimits) -> tuple[str, ...]:
         """`max_uptime 8h → 4h` for each setting that differs, in a fixed order."""
-        pairs: list[tuple[str, str | None, str | None]] = [("", old.rule, self.rule), ("protected ", _show(old.protected), _show(self.protected))]
-        pairs += [(f"{key} ", before, after) for (key, before), (_, after) in zip(old.settings, self.settings)]
+        pairs: list[tuple[str, str | None, str | None]] = [("", old.rule, self.rule),
+                                                           ("protected ", _show(old.protected), _show(self.protected))]
+        pairs += [(f"{key} ", before, after)
+                  for (key, before), (_, after) in zip(old.settings, self.settings, strict=True)]
         pairs.append(("exempt_until ", old.exempt_until, self.exempt_until))
         return tuple(f"{label}{_show(before)} → {_show(after)}" for label, before, after in pairs if before != after)
 

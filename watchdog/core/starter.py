@@ -100,7 +100,7 @@ def _spender_lines(evaluations: Sequence[Evaluation], now: datetime) -> list[str
     rates = [_money(ev.endpoint.hourly_usd) for ev in ranked]
     rate_width = max(map(len, rates))
     lines = ["# The biggest spenders right now, and what this policy does with each today:"]
-    for ev, rate in zip(ranked, rates):
+    for ev, rate in zip(ranked, rates, strict=True):
         uptime = ev.endpoint.uptime_seconds(now)
         running = f"running {format_duration(uptime)}" if uptime is not None else "running since unknown"
         # API text (names, messages in reasons) stays on its comment line: a newline would write YAML.
@@ -138,16 +138,19 @@ def _render(namespaces: Sequence[NamespaceResult], user: str | None, globs: dict
         "# Time zone for schedules and for the day an exemption ends.",
         "timezone: UTC",
         "",
-        "# The cron in .github/workflows/watchdog.yml runs nightly: a last successful run much older than this is reported.",
+        ("# The cron in .github/workflows/watchdog.yml runs nightly: a last successful run much older than this "
+         "is reported."),
         "run_every: 24h",
         "",
-        "# Safety cap: a policy mistake never pauses more than this many endpoints in one run (the run acts on none and",
+        ("# Safety cap: a policy mistake never pauses more than this many endpoints in one run (the run acts on "
+         "none and"),
         "# says so).",
         f"max_actions_per_run: {MAX_ACTIONS_PER_RUN}",
         "",
         *fleet_lines,
         "",
-        "# Every endpoint, unless a rule below says otherwise. Generous on purpose, so that only what is clearly forgotten",
+        ("# Every endpoint, unless a rule below says otherwise. Generous on purpose, so that only what is clearly "
+         "forgotten"),
         "# is paused; tighten it once `watchdog check` has shown you your fleet.",
         "defaults:",
     ]
@@ -194,10 +197,11 @@ def starter_policy(namespaces: Sequence[NamespaceResult], snapshots: Sequence[En
              + (f"{len(billing)} billing ${burn:,.2f}/h" + (f" ({unpriced} unpriced)" if unpriced else "") + "."
                 if billing else "none billing.")]
     fleet += _spender_lines(evaluations, now)
-    acting = [ev for ev in evaluations if ev.decision in (Decision.PAUSE, Decision.SCALE_TO_ZERO) and ev.endpoint.billable]
+    acting = [ev for ev in evaluations
+              if ev.decision in (Decision.PAUSE, Decision.SCALE_TO_ZERO) and ev.endpoint.billable]
     if len(acting) > MAX_ACTIONS_PER_RUN:
-        fleet.append(f"# Today it would pause {len(acting)} endpoints, more than max_actions_per_run: a run would act on "
-                     "none and say so. Raise the cap once `watchdog check` shows you agree.")
+        fleet.append(f"# Today it would pause {len(acting)} endpoints, more than max_actions_per_run: a run would "
+                     "act on none and say so. Raise the cap once `watchdog check` shows you agree.")
     fleet.append("# `watchdog check` shows every endpoint, its decision and why.")
     text = _render(namespaces, user, globs, fleet, now)
     policy = parse_policy(text, "policies.yaml")  # the text written is the text evaluated: no drift

@@ -27,4 +27,4 @@ def parse_duration(text: object) -> int:
     match = _DURATION.match(cleaned)
     if not cleaned or match is None or not any(match.groups()):
         raise ValueError(f"expected a duration like \"2h\" or \"1h30m\", got {text!r}")
-    return sum(int(value) * _UNITS[unit] for value, unit in zip(match.groups(), "dhms") if value)
+    return sum(int(value) * _UNITS[unit] for value, unit in zip(match.groups(), "dhms", strict=True) if value)

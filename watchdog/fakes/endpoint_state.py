@@ -268,7 +268,7 @@ class LiveEndpoint:
     def billable_seconds(self, now: datetime) -> float:
         """Simulated seconds spent billing, from the fleet's start of history to `now`."""
         total = 0.0
-        for (start, state), (end, _) in zip(self.history, [*self.history[1:], (now, "")]):
+        for (start, state), (end, _) in zip(self.history, [*self.history[1:], (now, "")], strict=True):
             if state in BILLABLE_STATES:
                 total += max(0.0, (end - start).total_seconds())
         return total

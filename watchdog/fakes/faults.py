@@ -24,8 +24,9 @@ class Fault:
       `retry_after` adds `Retry-After` and `rate_limit_reset` adds the Hub's `RateLimit: "api";r=0;t=N`;
     - `latency`: sleep this many real seconds before answering (keep it tiny in tests);
     - `payload`: corrupt the endpoint JSON served for the matching endpoint(s): `malformed` (invalid JSON
-      text; on the list route the whole page, as JSON cannot hold one broken item), `incomplete` (drop the keys in `missing`, dotted paths allowed), `unknown-state`, `bad-timestamp`
-      (`+00:00` instead of the `Z` huggingface_hub requires);
+      text; on the list route the whole page, as JSON cannot hold one broken item), `incomplete` (drop the keys
+      in `missing`, dotted paths allowed), `unknown-state`, `bad-timestamp` (`+00:00` instead of the `Z`
+      huggingface_hub requires);
     - `disappear`: delete the endpoint right after a response that showed it (list it, then act on it: 404).
 
     On the list route a fault naming an endpoint only corrupts or removes that item; status and latency

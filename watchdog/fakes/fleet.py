@@ -142,7 +142,8 @@ def _check_keys(raw: Any, allowed: frozenset[str], where: str) -> Mapping[str, A
         raise FleetError(f"{where}: expected a mapping, got {type(raw).__name__}")
     unknown = sorted(set(raw) - allowed)
     if unknown:
-        raise FleetError(f"{where}: unknown key(s) {', '.join(map(str, unknown))} (allowed: {', '.join(sorted(allowed))})")
+        raise FleetError(f"{where}: unknown key(s) {', '.join(map(str, unknown))} "
+                         f"(allowed: {', '.join(sorted(allowed))})")
     return raw
 
 
@@ -213,7 +214,8 @@ def fleet_from_dict(data: Mapping[str, Any], source: str = "fleet") -> Fleet:
         if deny not in (None, 401, 403):
             raise FleetError(f"{where}.deny: expected 401 or 403, got {deny!r}")
         endpoints = tuple(
-            endpoint_spec_from_dict(raw, f"{where}.endpoints[{i}]") for i, raw in enumerate(raw_ns.get("endpoints") or ())
+            endpoint_spec_from_dict(raw, f"{where}.endpoints[{i}]")
+            for i, raw in enumerate(raw_ns.get("endpoints") or ())
         )
         names = [e.name for e in endpoints]
         duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -140,7 +140,8 @@ class FakeGitHub(LoopbackServer):
             return self._list(query, parts.path)
         if rest == "/issues" and method == "POST":
             if not isinstance(payload, dict) or not payload.get("title"):
-                return 422, {"message": "Validation Failed", "errors": [{"field": "title", "code": "missing_field"}]}, {}
+                return 422, {"message": "Validation Failed",
+                             "errors": [{"field": "title", "code": "missing_field"}]}, {}
             if too_long := _too_long(payload, "Issue"):
                 return 422, too_long, {}
             issue = self._create_issue(str(payload["title"]), str(payload.get("body") or ""),
@@ -163,7 +164,8 @@ class FakeGitHub(LoopbackServer):
                 return 200, [c for c in self.comments if c["issue_number"] == number], {}
             if method == "POST":
                 if not isinstance(payload, dict) or not payload.get("body"):
-                    return 422, {"message": "Validation Failed", "errors": [{"field": "body", "code": "missing_field"}]}, {}
+                    return 422, {"message": "Validation Failed",
+                                 "errors": [{"field": "body", "code": "missing_field"}]}, {}
                 if too_long := _too_long(payload, "IssueComment"):
                     return 422, too_long, {}
                 comment = {"id": self._next_comment_id, "issue_number": number, "body": payload["body"]}
@@ -213,7 +215,8 @@ class FakeGitHub(LoopbackServer):
         # GitHub ignores state_reason unless the state actually changes.
         if new_state in ("open", "closed") and new_state != issue["state"]:
             issue["state"] = new_state
-            issue["state_reason"] = payload.get("state_reason") or ("completed" if new_state == "closed" else "reopened")
+            issue["state_reason"] = (payload.get("state_reason")
+                                     or ("completed" if new_state == "closed" else "reopened"))
         return 200, dict(issue), {}
 
 
@@ -237,7 +240,7 @@ def _make_handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"message": "Problems parsing JSON"}, {})
                 return
             auth = self.headers.get("Authorization", "")
-            authorized = (auth.startswith("Bearer ") or auth.startswith("token ")) and len(auth.split(" ", 1)[1]) > 0
+            authorized = auth.startswith(("Bearer ", "token ")) and len(auth.split(" ", 1)[1]) > 0
             with fake._lock:
                 fake.requests.append(RecordedRequest(self.command, self.path, payload, self.headers.get("User-Agent")))
                 status, body, headers = fake.handle(self.command, self.path, payload, authorized)

@@ -49,11 +49,13 @@ class _Channel:
 
 def _channel(name: AlertChannel, enabled: bool | None, missing: list[str], setting: str) -> _Channel:
     if enabled is False:
-        return _Channel(name, False, AlertResult(name, AlertStatus.SKIPPED, detail=f"disabled in policies.yaml ({setting}: false)"))
+        return _Channel(name, False, AlertResult(name, AlertStatus.SKIPPED,
+                                                 detail=f"disabled in policies.yaml ({setting}: false)"))
     if missing:
         need = " and ".join(missing)
         if enabled is True:
-            return _Channel(name, False, AlertResult(name, AlertStatus.FAILED, error=f"{setting} is true but {need} not set"))
+            return _Channel(name, False, AlertResult(name, AlertStatus.FAILED,
+                                                     error=f"{setting} is true but {need} not set"))
         return _Channel(name, False, AlertResult(name, AlertStatus.SKIPPED, detail=f"not configured: {need} not set"))
     return _Channel(name, True, None)
 
@@ -108,7 +110,8 @@ def deliver_alerts(
         rendered.append(f"=== GitHub dashboard issue in {target}: {DASHBOARD_TITLE!r} ===\n--- body ---\n{body}"
                         + (f"--- new comment ---\n{comment}" if comment else "--- no comment: nothing new ---\n"))
     if dry_run:
-        would = f"would comment with {_plural(len(gh_news), 'new event')}" if gh_news else "nothing new: would only refresh the body"
+        would = (f"would comment with {_plural(len(gh_news), 'new event')}" if gh_news
+                 else "nothing new: would only refresh the body")
         note = "" if github.active else f"; not sent in a real run ({(github.result.error or github.result.detail)})"  # type: ignore[union-attr]
         results.append(AlertResult(GITHUB, AlertStatus.DRY_RUN, detail=would + note))
     elif not github.active:
@@ -120,11 +123,13 @@ def deliver_alerts(
                 sync = sync_dashboard(gh, title=DASHBOARD_TITLE, body=body, comment=comment)
             issue_url = sync.url
             results.append(_github_result(sync, len(gh_news)))
-            new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=True, now=now))
+            new_memory = with_channel(new_memory, GITHUB,
+                                      remember(remembered, current, report, delivered=True, now=now))
         except Exception as exc:
             results.append(_failure(GITHUB, exc, secrets))
-            new_memory = with_channel(new_memory, GITHUB, remember(remembered, current, report, delivered=False, now=now,
-                                                                    undelivered=gh_news))
+            new_memory = with_channel(new_memory, GITHUB,
+                                      remember(remembered, current, report, delivered=False, now=now,
+                                               undelivered=gh_news))
 
     # --- Slack digest ---
     remembered = channel_memory(memory, SLACK)
@@ -137,7 +142,8 @@ def deliver_alerts(
         shown = json.dumps(payload, indent=2, ensure_ascii=False) if slack_news else "(nothing new: no message)"
         rendered.append(f"=== Slack webhook payload ===\n{shown}\n")
     if dry_run:
-        would = f"would send 1 message with {_plural(len(slack_news), 'new event')}" if slack_news else "nothing new: would send nothing"
+        would = (f"would send 1 message with {_plural(len(slack_news), 'new event')}" if slack_news
+                 else "nothing new: would send nothing")
         note = "" if slack.active else f"; not sent in a real run ({(slack.result.error or slack.result.detail)})"  # type: ignore[union-attr]
         results.append(AlertResult(SLACK, AlertStatus.DRY_RUN, detail=would + note))
     elif not slack.active:
@@ -148,7 +154,8 @@ def deliver_alerts(
     else:
         try:
             delivery = post_webhook(webhook, payload, client=http_client, sleep=sleep)
-            results.append(AlertResult(SLACK, AlertStatus.SENT, detail=f"1 message, {_plural(len(slack_news), 'new event')}"
+            results.append(AlertResult(SLACK, AlertStatus.SENT,
+                                       detail=f"1 message, {_plural(len(slack_news), 'new event')}"
                                        f" ({_plural(delivery.attempts, 'attempt')})"))
             new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
         except Exception as exc:
@@ -162,16 +169,20 @@ def deliver_alerts(
     # --- Step summary: always when GitHub provides one, quiet runs included ---
     summary_path = settings.step_summary_path
     if summary_path:
-        appendix = f"<details><summary>Alerts rendered by this dry run</summary>\n\n```text\n{text}\n```\n</details>" if dry_run else ""
+        appendix = (f"<details><summary>Alerts rendered by this dry run</summary>\n\n```text\n{text}\n```\n</details>"
+                    if dry_run else "")
         summary = render_step_summary(report, events, now=now, run_url=link, appendix=appendix)
         try:
             with open(summary_path, "a", encoding="utf-8") as handle:
                 handle.write(redact(summary, secrets))
-            results.append(AlertResult(STEP_SUMMARY, AlertStatus.SENT, detail=f"{len(summary.encode('utf-8'))} bytes appended"))
+            results.append(AlertResult(STEP_SUMMARY, AlertStatus.SENT,
+                                       detail=f"{len(summary.encode('utf-8'))} bytes appended"))
         except OSError as exc:
-            results.append(AlertResult(STEP_SUMMARY, AlertStatus.FAILED, error=f"could not append to GITHUB_STEP_SUMMARY ({exc.strerror})"))
+            results.append(AlertResult(STEP_SUMMARY, AlertStatus.FAILED,
+                                       error=f"could not append to GITHUB_STEP_SUMMARY ({exc.strerror})"))
     else:
-        results.append(AlertResult(STEP_SUMMARY, AlertStatus.SKIPPED, detail="not configured: GITHUB_STEP_SUMMARY not set"))
+        results.append(AlertResult(STEP_SUMMARY, AlertStatus.SKIPPED,
+                                   detail="not configured: GITHUB_STEP_SUMMARY not set"))
 
     final_memory = dict(memory) if dry_run and isinstance(memory, Mapping) else ({} if dry_run else new_memory)
     return AlertDelivery(results=tuple(results), memory=final_memory, rendered=text, events=events)
@@ -197,10 +208,7 @@ def _github_result(sync: DashboardSync, news_count: int) -> AlertResult:
 
 
 def _failure(channel: AlertChannel, exc: Exception, secrets: tuple[str, ...]) -> AlertResult:
-    if isinstance(exc, (SlackError, GitHubError)):
-        message = str(exc)
-    else:
-        message = f"unexpected {type(exc).__name__}: {exc}"
+    message = str(exc) if isinstance(exc, (SlackError, GitHubError)) else f"unexpected {type(exc).__name__}: {exc}"
     message = redact(message, secrets)
     log.warning("%s alert failed: %s", channel, message)
     return AlertResult(channel, AlertStatus.FAILED, error=message)

@@ -53,7 +53,8 @@ class WaitResult:
         if self.ok:
             return f"running after {self.waited_seconds:.0f}s: {self.status.url}"
         if self.timed_out:
-            return f"still {self.status.state} after {self.waited_seconds:.0f}s (timeout): {self.status.message or ''}".rstrip(": ")
+            return (f"still {self.status.state} after {self.waited_seconds:.0f}s (timeout): "
+                    f"{self.status.message or ''}").rstrip(": ")
         return f"ended {self.status.state}: {self.status.message or 'no message from the API'}"
 
 
@@ -253,7 +254,8 @@ def wait_for_running(
         timeout=timeout,
         sleep=sleep,
         monotonic=monotonic,
-        on_change=lambda status, elapsed: say(f"  {elapsed:5.0f}s  {status.state}" + (f" — {status.message}" if status.message else "")),
+        on_change=lambda status, elapsed: say(f"  {elapsed:5.0f}s  {status.state}"
+                                              + (f" — {status.message}" if status.message else "")),
         on_tick=progress,
     )
     if not result.ok:

@@ -85,8 +85,10 @@ def test_slack_text_puts_formattable_words_in_code_and_nothing_else() -> None:
 
 
 def test_terminal_text_strips_escapes_and_defuses_workflow_commands() -> None:
-    hostile = "\x1b[31mred\x1b[0m \x1b]0;title\x07ok\r\n::error::pwned\n  ::set-output name=x::y\nsee ##[warning]x\u202e"
-    assert terminal_text(hostile) == f"red ok\n\\::error::pwned\n  \\::set-output name=x::y\nsee #{WORD_JOINER}#[warning]x"
+    hostile = ("\x1b[31mred\x1b[0m \x1b]0;title\x07ok\r\n::error::pwned\n  ::set-output name=x::y\n"
+               "see ##[warning]x\u202e")
+    assert terminal_text(hostile) == (f"red ok\n\\::error::pwned\n  \\::set-output name=x::y\n"
+                                      f"see #{WORD_JOINER}#[warning]x")
     # JSON printed by --format json stays JSON.
     assert json.loads(terminal_text(json.dumps({"message": "##[error]x\u001b[31m"}, ensure_ascii=False))) == {
         "message": f"#{WORD_JOINER}#[error]x\u001b[31m"}

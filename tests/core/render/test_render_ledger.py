@@ -142,7 +142,8 @@ def test_billable_endpoints_without_a_price_are_named_not_counted_as_zero() -> N
 
     history, now = three_nights()
     result = replace(ledger(history, now), unpriced_most=2, unpriced_runs=3)
-    expected = "not counted: up to 2 billable endpoint(s) had no price (at 3 of 3 run(s)), so what they billed is unknown, not $0"
+    expected = ("not counted: up to 2 billable endpoint(s) had no price (at 3 of 3 run(s)), so what they billed is "
+                "unknown, not $0")
     assert unpriced_text(result) == expected
     assert expected in summary_line(result)
     assert "  unpriced               2  billable endpoint(s) with no price at 3 run(s)" in render_text(result)

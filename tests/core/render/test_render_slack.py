@@ -37,7 +37,8 @@ def test_golden_digest() -> None:
 def test_golden_dry_run_digest() -> None:
     payload = build_slack_payload(current_events(sample_report(dry_run=True), NOW), now=NOW, dry_run=True)
     check_golden("slack_digest_dry_run.json", json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    assert payload["blocks"][0]["text"]["text"].startswith("[dry run] Endpoint watchdog: 1 would pause · 1 would scale to zero · 2 failed")
+    assert payload["blocks"][0]["text"]["text"].startswith(
+        "[dry run] Endpoint watchdog: 1 would pause · 1 would scale to zero · 2 failed")
 
 
 def test_a_paused_endpoint_section_says_what_why_cost_owner_and_undo() -> None:

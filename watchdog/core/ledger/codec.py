@@ -97,7 +97,8 @@ def _instant(item: Any, key: str, optional: bool = False) -> datetime | None:
 
 def _amounts(item: Any, key: str) -> dict[str, float]:
     values = _get(item, key, dict)
-    if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) for k, v in values.items()):
+    if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+               for k, v in values.items()):
         raise _Bad(f"{key!r} must map names to amounts")
     return {k: float(v) for k, v in values.items()}
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from watchdog.core.ledger.history import CHART_POINTS, TOP_SPENDERS, History, MonthFold, allowance_seconds, month_start
 from watchdog.core.ledger.tally import Saving, Segment, Tally, by_month, by_namespace, run_segments
@@ -107,7 +108,7 @@ def _window(history: History, segments: Sequence[tuple[int, int, Segment]],
     for _, _, seg in segments:
         t.add_segment(seg, a, b, stretches.get(seg.namespace, ()))
     runs = history.runs
-    for r0, r1 in zip(runs, runs[1:]):
+    for r0, r1 in pairwise(runs):
         t.add_gap(r0, r1, a, b)
     t.runs += sum(1 for r in runs if a <= r.at <= b)
     for fold in history.months:
@@ -164,7 +165,7 @@ def ledger(history: History, now: datetime, since: datetime | None = None) -> Le
     window = _window(history, segments, stretches, since, now)
     month = window if since == start_of_month else _window(history, segments, stretches, start_of_month, now)
 
-    per_month = by_month(segments, zip(runs, runs[1:]), runs, stretches, now)
+    per_month = by_month(segments, pairwise(runs), runs, stretches, now)
     for fold in history.months:
         per_month[fold.month].add_fold(fold)
     months = tuple(MonthLine(label, _money(t), t.runs) for label, t in sorted(per_month.items()))

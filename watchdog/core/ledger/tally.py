@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
 from watchdog.core.ledger.history import (
     MAX_MONTHS,
@@ -168,7 +169,7 @@ def by_month(
 def _fold(history: History, drop: int) -> tuple[MonthFold, ...]:
     """Fold the oldest `drop` runs (with the segments and gaps that start at them) into the monthly totals."""
     runs = history.runs
-    tallies = by_month(run_segments(runs, range(drop)), zip(runs[:drop], runs[1 : drop + 1]), runs[:drop],
+    tallies = by_month(run_segments(runs, range(drop)), pairwise(runs[: drop + 1]), runs[:drop],
                         by_namespace(history.stretches), NEVER)
     merged = {m.month: m for m in history.months}
     for label, t in tallies.items():

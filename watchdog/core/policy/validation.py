@@ -221,8 +221,8 @@ class _Checker:
         node = entry.value
         if not node.is_sequence:
             hint = f"write a list: [{node.value}]" if isinstance(node.value, str) else None
-            self.add(node.line, node.column, f"invalid namespaces at top level: expected a list, got {_show(node.value)}",
-                     hint)
+            self.add(node.line, node.column,
+                     f"invalid namespaces at top level: expected a list, got {_show(node.value)}", hint)
             return ()
         names: list[str] = []
         for item in node.value:
@@ -232,7 +232,8 @@ class _Checker:
                 names.append(item.value)
             else:
                 self.add(item.line, item.column,
-                         f"invalid namespace at top level: expected a user or organization name, got {_show(item.value)}")
+                         "invalid namespace at top level: expected a user or organization name, "
+                         f"got {_show(item.value)}")
         return tuple(dict.fromkeys(names))
 
     def _notify(self, entry: Entry | None) -> NotifySettings:
@@ -249,7 +250,8 @@ class _Checker:
             return ()
         node = entry.value
         if not node.is_sequence:
-            self.add(node.line, node.column, f"invalid endpoints at top level: expected a list of rules, got {_show(node.value)}",
+            self.add(node.line, node.column,
+                     f"invalid endpoints at top level: expected a list of rules, got {_show(node.value)}",
                      "each rule starts with '- match: ...'")
             return ()
         rules = []
@@ -262,7 +264,8 @@ class _Checker:
     def _rule(self, node: Node, index: int) -> Rule | None:
         scope = f"in rule {index}"
         if not node.is_mapping:
-            self.add(node.line, node.column, f"invalid rule {index} in endpoints: expected a mapping, got {_show(node.value)}",
+            self.add(node.line, node.column,
+                     f"invalid rule {index} in endpoints: expected a mapping, got {_show(node.value)}",
                      "a rule looks like '- match: \"prod-*\"' followed by its limits")
             return None
         entries = node.value
@@ -307,7 +310,8 @@ class _Checker:
                 patterns[e.key] = e.value.value
             else:
                 self.add(e.value.line, e.value.column,
-                         f"invalid {e.key} in the match of {scope[3:]}: expected a glob string, got {_show(e.value.value)}")
+                         f"invalid {e.key} in the match of {scope[3:]}: expected a glob string, "
+                         f"got {_show(e.value.value)}")
                 return None
         if not patterns:
             if not any(e.key not in MATCH_FIELDS for e in node.value.values()):
@@ -350,7 +354,8 @@ class _Checker:
                 if setting.clearable:
                     cleared.add(setting.key)
                 else:
-                    self.add(entry.value.line, entry.value.column, f"invalid {setting.key} {scope}: a value is required")
+                    self.add(entry.value.line, entry.value.column,
+                             f"invalid {setting.key} {scope}: a value is required")
                 continue
             values[setting.key] = setting.parse(entry, self, where)
             if entry.value.kind == "scalar":

@@ -119,7 +119,8 @@ class _Builder:
             key = str(key_node.value)
             if key in entries:
                 first = entries[key]
-                self.issues.append(YamlIssue(line, column, f"duplicate key '{key}' (first defined at line {first.line})",
+                self.issues.append(YamlIssue(line, column,
+                                             f"duplicate key '{key}' (first defined at line {first.line})",
                                              "a key may appear only once per mapping; remove one of them"))
                 continue
             entries[key] = Entry(key, line, column, self.build(value_node, path))

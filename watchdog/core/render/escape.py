@@ -131,10 +131,10 @@ def md_text(text: object, *, mention: bool = False) -> str:
     """Text shown literally in GitHub Markdown (a paragraph, a list item, a table cell, a heading), on one line.
 
     Every character that could start emphasis, code, a link, an HTML tag, an entity, math, a heading, a quote, a
-    list or a table cell is backslash-escaped (GitHub honours `\\|` inside table cells too). Backslashes cannot stop GitHub's
-    @-mentions and `#12` references, which it finds in the rendered text: a word joiner (U+2060) after `@`, and
-    after `#` before a digit, does. `mention=True` keeps `@name` live: for an owner in a comment, where the ping is
-    the point.
+    list or a table cell is backslash-escaped (GitHub honours `\\|` inside table cells too). Backslashes cannot stop
+    GitHub's @-mentions and `#12` references, which it finds in the rendered text: a word joiner (U+2060) after `@`,
+    and after `#` before a digit, does. `mention=True` keeps `@name` live: for an owner in a comment, where the ping
+    is the point.
     """
     return _md_escape(one_line(text), mention=mention)
 

@@ -85,7 +85,8 @@ def markdown_section(ledger: Ledger, *, heading: str = "##") -> list[str]:
     stopped = ""
     if ledger.stopped_now:
         noun = "endpoint" if ledger.stopped_now == 1 else "endpoints"
-        stopped = f" {ledger.stopped_now} {noun} stopped by the watchdog still stopped ({money(ledger.stopped_usd_per_hour, '/h')})."
+        stopped = (f" {ledger.stopped_now} {noun} stopped by the watchdog still stopped "
+                   f"({money(ledger.stopped_usd_per_hour, '/h')}).")
     lines += [f"**{money(m.billed)} billed** · **{money(m.saved)} saved** (est.) · {money(m.exceptions)} on "
               f"exceptions — {_history_text(ledger)}.{stopped}", ""]
     lines += [line for note in _notes(ledger) for line in (note, "")]
@@ -127,8 +128,10 @@ def render_text(ledger: Ledger) -> str:
     """`watchdog report`: the figures, per namespace, top spenders and per month, as aligned columns."""
     m = ledger.total
     lines = [
-        f"Ledger, {window_title(ledger)} ({utc_text(ledger.since)} to {utc_text(ledger.now)}); all figures are estimates",
-        f"{_history_text(ledger)[:1].upper()}{_history_text(ledger)[1:]}; last run {utc_text(ledger.last_run_at) if ledger.last_run_at else 'none'}; "
+        f"Ledger, {window_title(ledger)} ({utc_text(ledger.since)} to {utc_text(ledger.now)}); "
+        "all figures are estimates",
+        f"{_history_text(ledger)[:1].upper()}{_history_text(ledger)[1:]}; "
+        f"last run {utc_text(ledger.last_run_at) if ledger.last_run_at else 'none'}; "
         f"{len(ledger.runs)} run(s) in this period.",
         "",
         f"  billed      {money(m.billed):>12}  burn $/h integrated between runs",
@@ -196,7 +199,7 @@ def run_row(r: RunLine) -> dict[str, Any]:
     values = (format_timestamp(r.at), r.command, None if r.gap_hours is None else round(r.gap_hours, 2), r.counted,
               _usd(r.burn), _usd(r.burn_after), r.billable, r.paused, r.scaled_to_zero, r.failed, _usd(r.billed),
               _usd(r.saved), _usd(r.exceptions), _usd(r.cumulative_billed), _usd(r.cumulative_saved))
-    return dict(zip(CSV_HEADERS, values))
+    return dict(zip(CSV_HEADERS, values, strict=True))
 
 
 def _csv_cell(value: Any) -> str:

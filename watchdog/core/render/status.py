@@ -16,7 +16,8 @@ def _replicas(ep: EndpointSnapshot) -> str:
     low = "?" if ep.min_replicas is None else str(ep.min_replicas)
     high = "?" if ep.max_replicas is None else str(ep.max_replicas)
     ready = "?" if ep.ready_replicas is None else str(ep.ready_replicas)
-    timeout = f", scale to zero after {ep.scale_to_zero_timeout_minutes} min idle" if ep.scale_to_zero_timeout_minutes else ""
+    timeout = (f", scale to zero after {ep.scale_to_zero_timeout_minutes} min idle"
+               if ep.scale_to_zero_timeout_minutes else "")
     return f"{ready} ready, min {low} – max {high}{timeout}"
 
 
@@ -44,7 +45,8 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
             f"(source: {ep.running_since_source.value})" + (f", ${stretch:.2f} so far" if stretch is not None else "")
         )
         seconds = ep.idle_seconds(now)
-        idle = "unknown" if seconds is None else ("at least " if ep.idle_is_lower_bound else "") + format_duration(seconds)
+        idle = ("unknown" if seconds is None
+                else ("at least " if ep.idle_is_lower_bound else "") + format_duration(seconds))
         evidence = f": {ep.last_activity_evidence}" if ep.last_activity_evidence else ""
         lines.append(f"  idle       {idle} (source: {ep.last_activity_source.value}{evidence})")
     if ep.state == "scaledToZero":

@@ -81,7 +81,8 @@ def render_text(report: Report) -> str:
         if any(row[2].endswith("*") for row in rows):
             lines.append("")
             lines.append("* uptime from the watchdog's own memory or status.updatedAt, not a replica start time")
-        tolerated = [f"  {r.endpoint.key}: {one_line(note)}" for r in sorted(report.endpoints, key=lambda r: r.endpoint.key)
+        tolerated = [f"  {r.endpoint.key}: {one_line(note)}"
+                     for r in sorted(report.endpoints, key=lambda r: r.endpoint.key)
                      for note in r.endpoint.tolerated]
         if tolerated:
             lines += ["", "Tolerated (answers in shapes the watchdog did not expect, read leniently):", *tolerated]
@@ -101,11 +102,13 @@ def _summary_lines(report: Report, s: dict) -> list[str]:
     lines = []
     if s["paused"] or s["scaled_to_zero"]:
         lines.append(
-            f"Acted: {s['paused']} paused, {s['scaled_to_zero']} scaled to zero, saving ${s['saved_usd_per_hour']:.2f}/h."
+            f"Acted: {s['paused']} paused, {s['scaled_to_zero']} scaled to zero, "
+            f"saving ${s['saved_usd_per_hour']:.2f}/h."
         )
     if s["would_act"]:
         would = ", ".join(action_counts(_would_kinds(report)))
-        lines.append(f"Would act on {s['would_act']} endpoint(s): {would}, saving ${s['would_save_usd_per_hour']:.2f}/h.")
+        lines.append(f"Would act on {s['would_act']} endpoint(s): {would}, "
+                     f"saving ${s['would_save_usd_per_hour']:.2f}/h.")
     lines.extend(_reconfiguration_lines(report))
     if s["failed"]:
         lines.append(f"FAILED to act on {s['failed']} endpoint(s): see the reasons above.")

@@ -32,7 +32,8 @@ class Validator(Protocol):
     def integer(self, entry: Entry, scope: str, minimum: int) -> int | None: ...
     def timezone(self, entry: Entry, scope: str) -> str | None: ...
     def mapping(self, node: Any, what: str, scope: str) -> bool: ...
-    def keys(self, node: Any, allowed: tuple[str, ...], scope: str, misplaced: dict[str, str] | None = None) -> None: ...
+    def keys(self, node: Any, allowed: tuple[str, ...], scope: str,
+             misplaced: dict[str, str] | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ class DurationLimit(DurationSetting, LimitCheck):
         """The limit as the policy writes it (`40h`), else formatted."""
         return settings.written.get(self.key) or format_duration(settings[self.key])
 
-    def judge(self, settings: Effective, seconds: int, verb: str, over: Callable[[str], tuple[Action, str]]) -> CheckResult:
+    def judge(self, settings: Effective, seconds: int, verb: str,
+              over: Callable[[str], tuple[Action, str]]) -> CheckResult:
         """`seconds` against the limit: `verb` names the measure in reasons (`running`, `idle`); `over(body)` gives
         the action and full reason of a violation from its body (`running 9h > max_uptime 8h`)."""
         limit_seconds: int = settings[self.key]

@@ -92,7 +92,8 @@ class FixConfig(BooleanSetting):
     key = "fix_config"
 
     @classmethod
-    def change(cls, snapshot: EndpointSnapshot, settings: Effective, violations: Sequence[Finding]) -> ConfigChange | None:
+    def change(cls, snapshot: EndpointSnapshot, settings: Effective,
+               violations: Sequence[Finding]) -> ConfigChange | None:
         """The correction of the broken configuration limits among `violations`, when the rule asks for one."""
         if not settings[cls.key]:
             return None

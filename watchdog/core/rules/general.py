@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from watchdog.core.model import Action, EndpointSnapshot, UptimeSource
 from watchdog.core.rules.base import BooleanSetting, DurationSetting, RuleSetting, Validator, Where
@@ -80,7 +80,7 @@ class TrustUpdatedAt(BooleanSetting):
 
     # Uptime sources that may not justify a pause on their own, and how a reason says so. The first two rest on
     # status.updatedAt (it may not move on a pause and resume: reference §12), so `trust_updated_at` lifts them.
-    WEAK: dict[UptimeSource, str] = {
+    WEAK: ClassVar[dict[UptimeSource, str]] = {
         UptimeSource.UPDATED_AT: "from status.updatedAt only",
         UptimeSource.STATE_ACROSS_RESTART: "from earlier runs, across a replica restart",
         UptimeSource.SIGHTINGS: "from earlier runs' sightings of an endpoint that can scale itself to zero",

@@ -69,8 +69,10 @@ class ScaleToZeroAfter(DurationSetting, LimitCheck):
         if not problems:
             return CheckResult()
         observed = ", ".join(problems)
-        reason = f"does not sleep within {timeout_text(limit)} idle ({observed}) but {self.key} {timeout_text(limit)} {settings.where}"
+        reason = (f"does not sleep within {timeout_text(limit)} idle ({observed}) "
+                  f"but {self.key} {timeout_text(limit)} {settings.where}")
         # Keep a timeout that is already short enough; set the limit itself otherwise.
-        fix = ConfigFix(min_replica=0, scale_to_zero_timeout_minutes=limit if current is None or current > limit else None)
+        fix = ConfigFix(min_replica=0,
+                        scale_to_zero_timeout_minutes=limit if current is None or current > limit else None)
         finding = self.finding(timeout_text(limit), observed, reason, ActionSetting.for_config(snapshot, settings), fix)
         return CheckResult(violations=(finding,))

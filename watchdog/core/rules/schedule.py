@@ -43,7 +43,8 @@ class ScheduleRule(LimitCheck):
             if e.value.is_sequence:
                 raw = [item.value for item in e.value.value]
             try:
-                days = parse_days(raw) if isinstance(raw, (str, list)) else parse_days(str(raw) if raw is not None else "")
+                days = (parse_days(raw) if isinstance(raw, (str, list))
+                        else parse_days(str(raw) if raw is not None else ""))
             except ScheduleError as error:
                 v.add(e.value.line, e.value.column, f"invalid days {scope}: {error}")
                 ok = False

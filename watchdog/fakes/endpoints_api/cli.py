@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     clock = FakeClock(parse_instant(args.now) if args.now else None, ticking=not args.frozen)
     api = FakeEndpointsAPI.from_fleet_file(args.fleet, clock, port=args.port, page_size=args.page_size,
-                                           latency=args.latency, shapes=json.loads(args.shapes) if args.shapes else None)
+                                           latency=args.latency,
+                                           shapes=json.loads(args.shapes) if args.shapes else None)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with api:

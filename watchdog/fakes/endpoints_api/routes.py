@@ -154,7 +154,8 @@ class Routes:
             if route == "open-metrics":
                 if not endpoint.spec.open_metrics:
                     raise HTTPError(403, "Forbidden: open metrics are available on Team and Enterprise plans")
-                return 200, endpoint.open_metrics(now).encode(), "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                return (200, endpoint.open_metrics(now).encode(),
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8")
             try:
                 if route == "pause":
                     endpoint.pause(now)

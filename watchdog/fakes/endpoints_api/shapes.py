@@ -135,7 +135,8 @@ class Shapes:
 
     def over(self, wider: Shapes) -> Shapes:
         """These switches, falling back to `wider` where unset."""
-        return replace(wider, **{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None})
+        return replace(wider, **{f.name: getattr(self, f.name) for f in fields(self)
+                                 if getattr(self, f.name) is not None})
 
 
 DEFAULT_SHAPES = Shapes(replicas="items", timestamps="millis-z", endpoint=(), actions="endpoint", prices="full",
