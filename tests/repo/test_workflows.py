@@ -773,16 +773,19 @@ def test_the_schemas_catch_a_broken_workflow_and_a_broken_action(tmp_path):
 # ci.yml and the pinned installs
 
 
-def test_ci_runs_the_readme_test_command_on_311_and_312():
+def test_ci_runs_the_gates_and_the_readme_test_command_on_311_and_312():
     wf = load(WORKFLOWS / "ci.yml")
     assert set(triggers(wf)) == {"push", "pull_request"}
     job = wf["jobs"]["test"]
     assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12"]
     runs = [s["run"] for s in job["steps"] if "run" in s]
-    assert runs == ["python -m pip install -c requirements/watchdog.txt -e '.[test]'", "python -m pytest -q"]
+    assert runs == ["python -m pip install -c requirements/watchdog.txt -e '.[test,lint]'", "python -m mypy",
+                    "ruff check .", "python -m pytest -q"]
     ci_run = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert "-m pip install --quiet -c requirements/watchdog.txt -e '.[test]'" in ci_run
-    assert "-m pytest -q" in ci_run
+    commands = [line for line in ci_run.splitlines() if line.startswith(".venv/bin/")]
+    assert commands[-4:] == [
+        ".venv/bin/python -m pip install --quiet -c requirements/watchdog.txt -e '.[test,lint]'",
+        ".venv/bin/python -m mypy", ".venv/bin/ruff check .", ".venv/bin/python -m pytest -q"]
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "pip install -c requirements/watchdog.txt -e '.[test]' && .venv/bin/python -m pytest -q" in readme
 
