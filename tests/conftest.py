@@ -1,4 +1,5 @@
-"""Shared fixtures: the bundled fake Endpoints API serving the e2e fleet, and a work folder with its policy."""
+"""Shared fixtures: the bundled fake Endpoints API serving the e2e fleet, a work folder with its policy, and the
+fake Slack webhook and GitHub issues API (a test module may override any of them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from tests.e2e_support import FLEET, NOW, POLICY
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+from watchdog.fakes.github import FakeGitHub
+from watchdog.fakes.slack import FakeSlack
 
 
 @pytest.fixture
@@ -25,6 +28,20 @@ def workdir(tmp_path):
     """A folder holding the e2e policy as policies.yaml: the CLI runs there."""
     (tmp_path / "policies.yaml").write_text(POLICY)
     return tmp_path
+
+
+@pytest.fixture
+def slack():
+    """The fake Slack incoming webhook on 127.0.0.1."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def github():
+    """The fake GitHub issues API on 127.0.0.1, for the repository acme/ml-ops."""
+    with FakeGitHub("acme/ml-ops") as fake:
+        yield fake
 
 
 @pytest.fixture(autouse=True)

@@ -7,22 +7,8 @@ import json
 import pytest
 
 from tests.e2e_support import GITHUB_TOKEN, NOW_ISO, cli_env, run_cli
-from watchdog.fakes.github import FakeGitHub
-from watchdog.fakes.slack import FakeSlack
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def github():
-    with FakeGitHub("acme/ml-ops") as fake:
-        yield fake
 
 
 def night(api, workdir, slack, github, name):

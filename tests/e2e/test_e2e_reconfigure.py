@@ -92,18 +92,6 @@ def api():
     server.stop()
 
 
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def github():
-    with FakeGitHub("acme/ml-ops") as fake:
-        yield fake
-
-
 def watchdog(api: FakeEndpointsAPI, tmp_path: Path, *args: str, policy: str = POLICY,
              env: dict[str, str] | None = None) -> Run:
     policy_path = tmp_path / "policies.yaml"

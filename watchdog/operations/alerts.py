@@ -46,6 +46,12 @@ class _Channel:
     active: bool  # configured and enabled: would send
     result: AlertResult | None  # set when the channel is not active (skipped / misconfigured)
 
+    def dry_run(self, would: str) -> AlertResult:
+        """A dry run's line for this channel: what a real run would send, and why it would not when inactive."""
+        why = "" if self.active or self.result is None else self.result.error or self.result.detail
+        note = f"; not sent in a real run ({why})" if why else ""
+        return AlertResult(self.name, AlertStatus.DRY_RUN, detail=would + note)
+
 
 def _channel(name: AlertChannel, enabled: bool | None, missing: list[str], setting: str) -> _Channel:
     if enabled is False:
@@ -110,10 +116,8 @@ def deliver_alerts(
         rendered.append(f"=== GitHub dashboard issue in {target}: {DASHBOARD_TITLE!r} ===\n--- body ---\n{body}"
                         + (f"--- new comment ---\n{comment}" if comment else "--- no comment: nothing new ---\n"))
     if dry_run:
-        would = (f"would comment with {_plural(len(gh_news), 'new event')}" if gh_news
-                 else "nothing new: would only refresh the body")
-        note = "" if github.active else f"; not sent in a real run ({(github.result.error or github.result.detail)})"  # type: ignore[union-attr]
-        results.append(AlertResult(GITHUB, AlertStatus.DRY_RUN, detail=would + note))
+        results.append(github.dry_run(f"would comment with {_plural(len(gh_news), 'new event')}" if gh_news
+                                      else "nothing new: would only refresh the body"))
     elif not github.active:
         results.append(github.result)  # type: ignore[arg-type]
     else:
@@ -142,10 +146,8 @@ def deliver_alerts(
         shown = json.dumps(payload, indent=2, ensure_ascii=False) if slack_news else "(nothing new: no message)"
         rendered.append(f"=== Slack webhook payload ===\n{shown}\n")
     if dry_run:
-        would = (f"would send 1 message with {_plural(len(slack_news), 'new event')}" if slack_news
-                 else "nothing new: would send nothing")
-        note = "" if slack.active else f"; not sent in a real run ({(slack.result.error or slack.result.detail)})"  # type: ignore[union-attr]
-        results.append(AlertResult(SLACK, AlertStatus.DRY_RUN, detail=would + note))
+        results.append(slack.dry_run(f"would send 1 message with {_plural(len(slack_news), 'new event')}"
+                                     if slack_news else "nothing new: would send nothing"))
     elif not slack.active:
         results.append(slack.result)  # type: ignore[arg-type]
     elif not slack_news:

@@ -211,22 +211,13 @@ def _pause_for_session(hub: Any, namespace: str, name: str, say: Callable[[str],
             signal.signal(sig, old)
 
 
-def resume_and_wait(
-    hub: Any,
-    namespace: str,
-    name: str,
-    *,
-    timeout: float,
-    say: Callable[[str], None] = print,
-    sleep: Callable[[float], None] = time.sleep,
-    monotonic: Callable[[], float] = time.monotonic,
-    progress: Callable[[float], None] = lambda elapsed: None,
-) -> str | None:
-    """Resume and wait; returns the URL when running, else None (after saying why)."""
+def resume_and_wait(hub: Any, namespace: str, name: str, *, say: Callable[[str], None] = print,
+                    **waiting: Any) -> str | None:
+    """Resume, then `wait_for_running` (its keywords: timeout, sleep, monotonic, progress); returns the URL when
+    running, else None (after saying why)."""
     if not resume(hub, namespace, name, say):
         return None
-    return wait_for_running(hub, namespace, name, timeout=timeout, say=say, sleep=sleep, monotonic=monotonic,
-                            progress=progress)
+    return wait_for_running(hub, namespace, name, say=say, **waiting)
 
 
 def wait_for_running(
