@@ -120,3 +120,58 @@ def check_row(snapshot: EndpointSnapshot, now: datetime, decision: Decision, rul
     assert result.rule.index == rule_index
     assert reason in result.reason
     assert {n.kind for n in result.notices} == notice_kinds
+
+
+# --- configuration limits and fix_config (issue #12): the policy and snapshots of tests/core/test_reconfigure.py
+# and of the configuration rules' tests. Reasons name these rules by index too.
+
+FIX_POLICY = parse_policy(
+    """\
+version: 1
+defaults: {max_uptime: 12h, max_idle: 2h}
+endpoints:
+  - match: "prod-*"
+    protected: true
+    scale_to_zero_after: 30m
+    fix_config: true
+  - match: "paper-*"
+    scale_to_zero_after: 30m
+    fix_config: true
+    exempt_until: 2099-01-01
+    reason: deadline
+  - match: "sleepy-*"                 # 3
+    scale_to_zero_after: 30m
+    max_replicas: 2
+    fix_config: true
+  - match: "hygiene-*"                # 4: require_scale_to_zero alone: the platform default 1h when fixing
+    require_scale_to_zero: true
+    fix_config: true
+  - match: "both-*"                   # 5: require_scale_to_zero with a bound: the bound is the timeout
+    require_scale_to_zero: true
+    scale_to_zero_after: 2h
+    fix_config: true
+  - match: "strict-*"                 # 6: the rule's own action pauses, fix_config replaces it
+    max_replicas: 1
+    action: pause
+    fix_config: true
+  - match: "nag-*"                    # 7: no fix_config: today's behaviour (the rule's action, while billing)
+    scale_to_zero_after: 30m
+    action: pause
+""",
+    "policies.yaml",
+)
+
+
+def fix_snap(name: str, state: str = "running", *, up: float = 1.0, idle: float | None = 0.1, min_r: int | None = 1,
+             max_r: int | None = 1, timeout: int | None = None, namespace: str = "acme-ml") -> EndpointSnapshot:
+    """A snapshot with scaling `min_r`..`max_r` and a scale-to-zero `timeout` in minutes, priced $1/h."""
+    billable = state in ("pending", "initializing", "updating", "running")
+    return EndpointSnapshot(
+        namespace=namespace, name=name, state=state,
+        running_since=NOW - timedelta(hours=up) if billable else None,
+        running_since_source=UptimeSource.REPLICA if billable else UptimeSource.NOT_BILLABLE,
+        last_activity=NOW - timedelta(hours=idle) if idle is not None else None,
+        last_activity_source=IdleSource.LAST_USED_AT if idle is not None else IdleSource.UNKNOWN,
+        min_replicas=min_r, max_replicas=max_r, scale_to_zero_timeout_minutes=timeout,
+        price_per_replica_hour=1.0, ready_replicas=1, target_replicas=1,
+    )
