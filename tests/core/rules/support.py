@@ -1,4 +1,5 @@
-"""What the rule tests share: the policy of the decision table, the snapshot builder and the row check.
+"""What the rule tests share: the policy of the decision table, the snapshot builder, the row check, and a helper
+that gives one rule's merged settings for calling its `check` directly.
 
 The decision table is one table split by rule: `tests/core/test_evaluate.py` keeps the rows about evaluation as a
 whole, each `tests/core/rules/test_<rule>.py` the rows about its rule. Every row names a rule of `POLICY` by index,
@@ -12,10 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from watchdog.core.evaluate import evaluate
 from watchdog.core.model import Decision, EndpointSnapshot, IdleSource, UptimeSource
-from watchdog.core.policy import parse_policy
+from watchdog.core.policy import Effective, parse_policy
 
 POLICY = parse_policy(
     """\
@@ -120,6 +122,19 @@ def check_row(snapshot: EndpointSnapshot, now: datetime, decision: Decision, rul
     assert result.rule.index == rule_index
     assert reason in result.reason
     assert {n.kind for n in result.notices} == notice_kinds
+
+
+def effective(defaults: dict[str, Any] | None = None, **keys: Any) -> Effective:
+    """The merged settings of a policy whose one rule (`match: "*"`, reasons end `(rule 1 "*")`) sets `keys` over
+    `defaults`, written as in a policy file (`max_uptime="8h"`, `max_cost=40`, `schedule={"days": "mon-fri"}`)."""
+    document: dict[str, Any] = {"version": 1, "defaults": defaults} if defaults else {"version": 1}
+    document["endpoints"] = [{"match": "*", **keys}]
+    text = yaml.safe_dump(document, sort_keys=False)
+    policy = parse_policy(text, "p.yaml")
+    return policy.effective(policy.rules[0])
+
+
+RULE_1 = '(rule 1 "*")'
 
 
 # --- configuration limits and fix_config (issue #12): the policy and snapshots of tests/core/test_reconfigure.py
