@@ -3,7 +3,8 @@ them. The policy parser, the evaluator, `plan` and the docs iterate `REGISTRY`; 
 
 To add a rule: write `watchdog/core/rules/<key>.py` with a `LimitCheck` subclass (its `key`, `parse`, `check`,
 and `clearable` / `default` / `describe` where they differ), add an instance to `REGISTRY` below, a case to
-`tests/policies/`, and tests in `tests/core/rules/`. See docs/architecture.md.
+`tests/policies/invalid/`, and `tests/core/rules/test_<key>.py` (tests/core/rules/test_registry.py fails until that
+module exists). See docs/architecture.md.
 """
 
 from __future__ import annotations
