@@ -74,3 +74,18 @@ def test_unlisted_namespaces_keep_their_entries_while_the_policy_watches_them():
     assert set(after_run({}, [], NOW, before=before, listed=["a"], watched=None)) == {"b/y", "gone/z"}
     assert keep_unlisted({"b": 1, "c": 2}, {"a": 0}, listed=["a", "c"], watched=None) == {"a": 0, "b": 1}
 
+
+
+def test_after_an_own_stop_old_signs_of_life_say_nothing_about_idle_until_the_stretch_is_known():
+    # Paused by the watchdog a day ago, resumed since (updatedAt unchanged), last used 26h ago: the resume came at
+    # an unknown instant after the stop, so idle is unknown, not "1d2h" (which would pause it again at once).
+    stopped = {STOPPED_AT: "2026-11-22T02:17:00Z"}
+    raw = _raw("running", NOW - timedelta(days=3))
+    raw["status"]["lastUsedAt"] = "2026-11-22T00:17:00Z"
+    snap, _ = measure(raw, "a", Signals(), stopped, NOW)
+    assert snap.running_since is None and snap.idle_seconds(NOW) is None
+    assert any("predates this watchdog's stop" in note for note in snap.measurement_notes)
+    # A request after the stop is real evidence of the new stretch.
+    raw["status"]["lastUsedAt"] = "2026-11-23T01:17:00Z"
+    fresh, _ = measure(raw, "a", Signals(), stopped, NOW)
+    assert fresh.idle_seconds(NOW) == 3600

@@ -72,7 +72,7 @@ CASES: list[Row] = [
     # --- the strongest action wins
     ("uptime-pause-beats-config-notify", snap("g", up=9, tags=("gpu-heavy",), max_replicas=4), NOW, P, 9,
      'running 9h > max_uptime 8h; autoscaling up to 4 replicas > max_replicas 1 (rule 9 "tag=gpu-heavy")',
-     set()),
+     {"config-unknown"}),  # its minReplica is not known: require_scale_to_zero says it cannot be checked
     # --- first-match order
     ("l4-by-compute-id", snap("l4", up=3, idle=1.5, instance="aws-us-east-1-nvidia-l4-x1"), NOW, K, 0,
      "within limits", set()),

@@ -83,7 +83,8 @@ def _evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime,
             endpoint=snapshot, rule=ref, decision=decision, reason=reason,
             violations=tuple(f for r in results for f in r.violations),
             warnings=tuple(f for r in results for f in r.warnings),
-            notices=(*notices, *(n for r in results for n in r.notices)),
+            # Two limits may say the same thing (a weak uptime under max_uptime and max_cost): once is enough.
+            notices=tuple(dict.fromkeys((*notices, *(n for r in results for n in r.notices)))),
             owner=Owner.of(eff),
             reconfiguration=reconfiguration,
         )

@@ -351,14 +351,25 @@ def _last_activity(
     # new replica even when uptime counts from the earlier runs (a pause on idle must never rest on a guess).
     starts = [s for s in (running_since, signals.replica_started_at) if s is not None]
     floor = max(starts) if starts else base.updated_at
+    # Resumed after this watchdog stopped it, at an unknown instant: a sign of life from before the stop says
+    # nothing about the new stretch, and capping idle at the stop would overstate it (the resume came later).
+    resumed_after = parse_timestamp(memory.get(STOPPED_AT)) if base.billable and running_since is None else None
     if evidence:
         activity, source, text = max(evidence, key=lambda e: e[0])  # the newest sign of life wins
+        if resumed_after is not None and activity < resumed_after:
+            notes.append(f"idle unknown: the last sign of life ({text}) predates this watchdog's stop at "
+                         f"{format_timestamp(resumed_after)}, and when it was resumed since is unknown")
+            return {"last_activity_source": IdleSource.UNKNOWN}
         if base.billable and floor is not None and activity < floor:
             activity = floor  # idle cannot be longer than the current running stretch
             text += f"; before the current billable stretch, so idle counts from its start {format_timestamp(floor)}"
         return {"last_activity": activity, "last_activity_source": source, "last_activity_evidence": text}
     if counter.quiet_since is not None and counter.quiet_text:
         since, text = counter.quiet_since, counter.quiet_text
+        if resumed_after is not None and since < resumed_after:
+            notes.append(f"idle unknown: the request counter has been flat since before this watchdog's stop at "
+                         f"{format_timestamp(resumed_after)}, and when it was resumed since is unknown")
+            return {"last_activity_source": IdleSource.UNKNOWN}
         if base.billable and floor is not None and since < floor:
             since = floor
             text += f"; capped at the start of the billable stretch {format_timestamp(floor)}"

@@ -266,6 +266,7 @@ class NoticeKind(enum.StrEnum):
     UPTIME_WEAK = "uptime-weak"
     IDLE_UNKNOWN = "idle-unknown"
     COST_UNKNOWN = "cost-unknown"
+    CONFIG_UNKNOWN = "config-unknown"  # a configuration limit whose scaling value the API did not give
     EXEMPTION_EXPIRING = "exemption-expiring"
     EXEMPTION_EXPIRED = "exemption-expired"
 

@@ -133,7 +133,7 @@ def test_which_uptime_sources_are_weak_and_which_trust_lifts(source, weak, weak_
 
 def test_the_weak_notice_says_when_trust_would_lift_it():
     updated_at = TrustUpdatedAt.weak_notice(snap("x", source=UptimeSource.UPDATED_AT))
-    assert updated_at.startswith("acme-ml/x: uptime is known only ") and "status.updatedAt" in updated_at
+    assert updated_at.startswith("acme-ml/x: uptime comes from status.updatedAt only, so")
     assert updated_at.endswith(", so it is reported, not acted on (trust_updated_at: true allows it)")
     assert TrustUpdatedAt.weak_notice(snap("x", source=UptimeSource.SIGHTINGS)).endswith(
         "so it is reported, not acted on")

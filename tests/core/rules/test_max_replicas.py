@@ -70,9 +70,13 @@ def test_the_minimum_comes_down_only_when_above_the_ceiling(min_r, fixed_min):
     assert finding.fix == ConfigFix(max_replica=2, min_replica=fixed_min)
 
 
-def test_an_unknown_ceiling_is_never_a_violation():
-    # The listing did not say how far it scales: nothing to compare, so no finding, and certainly no pause.
-    assert MaxReplicas().check(scaled(1, None), effective(max_replicas=1, action="pause"), NOW).violations == ()
+def test_an_unknown_ceiling_is_never_a_violation_and_never_silent():
+    # The listing did not say how far it scales: nothing to compare, so no finding, and certainly no pause; a
+    # notice says the limit could not be checked.
+    result = MaxReplicas().check(scaled(1, None), effective(max_replicas=1, action="pause"), NOW)
+    assert result.violations == ()
+    assert [(n.kind, n.message) for n in result.notices] == [
+        ("config-unknown", "acme-ml/x: maxReplica unknown (not in the API's answer), max_replicas 1 cannot be checked")]
 
 
 def test_checked_on_endpoints_that_do_not_bill_and_then_only_notifies():

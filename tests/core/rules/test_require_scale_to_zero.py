@@ -74,10 +74,15 @@ def test_sleeping_configuration_passes():
     assert RequireScaleToZero().check(scaling(0, 15), effective(require_scale_to_zero=True), NOW) == CheckResult()
 
 
-def test_an_unknown_minimum_is_never_a_violation():
-    # The listing did not say: nothing to compare, so no finding, and certainly no pause.
-    assert RequireScaleToZero().check(scaling(None, None), effective(require_scale_to_zero=True, action="pause"),
-                                      NOW).violations == ()
+def test_an_unknown_minimum_is_never_a_violation_and_never_silent():
+    # The listing did not say: nothing to compare, so no finding, and certainly no pause; a notice says so.
+    result = RequireScaleToZero().check(scaling(None, None), effective(require_scale_to_zero=True, action="pause"),
+                                        NOW)
+    assert result.violations == ()
+    assert [n.kind for n in result.notices] == ["config-unknown"]
+    message = result.notices[0].message
+    assert "minReplica unknown" in message and "require_scale_to_zero true cannot be checked" in message
+    assert RequireScaleToZero().check(scaling(None, None), effective(), NOW) == CheckResult()  # not asked: silent
 
 
 def test_a_minimum_above_zero_keeps_a_timeout_already_set():

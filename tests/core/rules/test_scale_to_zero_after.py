@@ -55,9 +55,11 @@ def test_unset_checks_nothing():
     assert ScaleToZeroAfter().check(scaling(1, None), effective(), NOW) == CheckResult()
 
 
-def test_an_unknown_minimum_is_never_a_violation():
-    assert ScaleToZeroAfter().check(scaling(None, None), effective(scale_to_zero_after="30m", action="pause"),
-                                    NOW).violations == ()
+def test_an_unknown_minimum_is_never_a_violation_and_never_silent():
+    result = ScaleToZeroAfter().check(scaling(None, None), effective(scale_to_zero_after="30m", action="pause"), NOW)
+    assert result.violations == ()
+    assert [n.kind for n in result.notices] == ["config-unknown"]
+    assert "minReplica unknown" in result.notices[0].message and "scale_to_zero_after 30m" in result.notices[0].message
 
 
 def test_a_timeout_exactly_at_the_bound_passes_one_minute_over_does_not():

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from watchdog.core.durations import format_comparison, format_duration, format_time_left
-from watchdog.core.model import Action, ConfigFix, EndpointSnapshot, Finding, Notice
+from watchdog.core.model import Action, ConfigFix, EndpointSnapshot, Finding, Notice, NoticeKind
 
 if TYPE_CHECKING:
     from watchdog.core.policy.model import Effective
@@ -119,6 +119,11 @@ class LimitCheck(RuleSetting):
                 fix: ConfigFix | None = None) -> Finding:
         """A Finding of this check; configuration limits say with `fix` which settings would satisfy them."""
         return Finding(self.check_id, limit, observed, reason, action, fix)
+
+    def config_unknown(self, snapshot: EndpointSnapshot, missing: str, limit: str) -> CheckResult:
+        """A configuration limit the listing gave no value for: never a silent pass, never a pause on its own."""
+        return CheckResult(notices=(Notice(NoticeKind.CONFIG_UNKNOWN, f"{snapshot.key}: {missing} unknown (not in the "
+                                           f"API's answer), {self.key} {limit} cannot be checked"),))
 
 
 class DurationLimit(DurationSetting, LimitCheck):

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from watchdog.core.model import Action, EndpointSnapshot, UptimeSource
-from watchdog.core.rules.base import BooleanSetting, DurationSetting, RuleSetting, Validator, Where
+from watchdog.core.model import Action, EndpointSnapshot, Notice, NoticeKind, UptimeSource
+from watchdog.core.rules.base import BooleanSetting, CheckResult, DurationSetting, RuleSetting, Validator, Where
 
 if TYPE_CHECKING:
     from watchdog.core.policy.model import Effective, RuleSettings
@@ -97,7 +98,14 @@ class TrustUpdatedAt(BooleanSetting):
         """Why a limit on uptime was reported, not acted on."""
         source = snapshot.running_since_source
         lift = f" ({cls.key}: true allows it)" if source in cls.TRUSTABLE else ""
-        return f"{snapshot.key}: uptime is known only {cls.WEAK[source]}, so it is reported, not acted on{lift}"
+        return f"{snapshot.key}: uptime comes {cls.WEAK[source]}, so it is reported, not acted on{lift}"
+
+    @classmethod
+    def with_weak_notice(cls, result: CheckResult, snapshot: EndpointSnapshot, settings: Effective) -> CheckResult:
+        """`result` plus the notice that says why its violations were reported, not acted on (weak uptime)."""
+        if not result.violations or not cls.weak_uptime(snapshot, settings):
+            return result
+        return replace(result, notices=(*result.notices, Notice(NoticeKind.UPTIME_WEAK, cls.weak_notice(snapshot))))
 
     @classmethod
     def uptime_action(cls, snapshot: EndpointSnapshot, settings: Effective, body: str) -> tuple[Action, str]:

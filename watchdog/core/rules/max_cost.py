@@ -59,7 +59,8 @@ class MaxCost(LimitCheck):
         if cost > limit_usd:
             action, reason = TrustUpdatedAt.uptime_action(snapshot, settings,
                                                           f"stretch cost {observed} > {self.key} {limit}")
-            return CheckResult(violations=(self.finding(limit, observed, reason, action),))
+            over = CheckResult(violations=(self.finding(limit, observed, reason, action),))
+            return TrustUpdatedAt.with_weak_notice(over, snapshot, settings)
         if rate <= 0:
             return CheckResult()
         left = (limit_usd - cost) / rate * 3600

@@ -24,8 +24,10 @@ class MaxReplicas(LimitCheck):
 
     def check(self, snapshot: EndpointSnapshot, settings: Effective, now: datetime) -> CheckResult:
         ceiling: int | None = settings[self.key]
-        if ceiling is None or snapshot.max_replicas is None or snapshot.max_replicas <= ceiling:
+        if ceiling is None or (snapshot.max_replicas is not None and snapshot.max_replicas <= ceiling):
             return CheckResult()
+        if snapshot.max_replicas is None:
+            return self.config_unknown(snapshot, "maxReplica", str(ceiling))
         reason = f"autoscaling up to {snapshot.max_replicas} replicas > {self.key} {ceiling} {settings.where}"
         # The API refuses minReplica > maxReplica: a minimum above the new ceiling comes down with it.
         fix = ConfigFix(max_replica=ceiling, min_replica=ceiling if (snapshot.min_replicas or 0) > ceiling else None)

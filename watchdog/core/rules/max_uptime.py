@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,4 @@ class MaxUptime(DurationLimit):
                                                f"{self.key} {self.limit_text(settings)} cannot be checked"),))
         result = self.judge(settings, uptime, "running",
                             lambda body: TrustUpdatedAt.uptime_action(snapshot, settings, body))
-        if result.violations and TrustUpdatedAt.weak_uptime(snapshot, settings):
-            weak = Notice(NoticeKind.UPTIME_WEAK, TrustUpdatedAt.weak_notice(snapshot))
-            result = replace(result, notices=(*result.notices, weak))
-        return result
+        return TrustUpdatedAt.with_weak_notice(result, snapshot, settings)

@@ -22,8 +22,10 @@ class RequireScaleToZero(BooleanSetting, LimitCheck):
     billable_only = False
 
     def check(self, snapshot: EndpointSnapshot, settings: Effective, now: datetime) -> CheckResult:
-        if not settings[self.key] or snapshot.min_replicas is None:
+        if not settings[self.key]:
             return CheckResult()
+        if snapshot.min_replicas is None:
+            return self.config_unknown(snapshot, "minReplica", "true")
         if snapshot.min_replicas != 0:
             why = f"min_replicas {snapshot.min_replicas}"
         elif snapshot.scale_to_zero_timeout_minutes is None:

@@ -56,8 +56,10 @@ class ScaleToZeroAfter(DurationSetting, LimitCheck):
 
     def check(self, snapshot: EndpointSnapshot, settings: Effective, now: datetime) -> CheckResult:
         limit = self.minutes(settings)
-        if limit is None or snapshot.min_replicas is None:
+        if limit is None:
             return CheckResult()
+        if snapshot.min_replicas is None:
+            return self.config_unknown(snapshot, "minReplica", timeout_text(limit))
         current = snapshot.scale_to_zero_timeout_minutes
         problems = []
         if snapshot.min_replicas != 0:
