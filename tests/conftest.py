@@ -30,6 +30,16 @@ def workdir(tmp_path):
     return tmp_path
 
 
+# The longest module first: under pytest-xdist (`--dist loadscope --no-loadscope-reorder`, pyproject.toml) a module
+# runs on one worker, so the workflow rehearsal (a real pip install, about 12 s) starts at once and the other
+# worker takes the rest, instead of one worker starting it last while the other sits idle.
+FIRST = ("tests/repo/test_rehearsal.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))  # stable: the order within each part is kept
+
+
 @pytest.fixture
 def slack():
     """The fake Slack incoming webhook on 127.0.0.1."""

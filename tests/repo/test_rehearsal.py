@@ -24,6 +24,8 @@ ACTION_FILES = [REPO / "action.yml", REPO / ".github/workflows/reusable-watchdog
                 REPO / "watchdog/templates/workflows/policies.yml"]
 
 
+# One rehearsal for the whole module (a real pip install of the action, about 12 s): under pytest-xdist the module
+# runs on one worker (`--dist loadscope`, pyproject.toml), so the session is played once, not once per worker.
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     with wr.Rehearsal(tmp_path_factory.mktemp("rehearsal") / "session") as rehearsal:

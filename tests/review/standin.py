@@ -110,7 +110,7 @@ class Stand:
                     return self.send(200, e)
                 return self.send(404, {"error": "no route"})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()  # quick to stop
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         return self
     def actions(self):
