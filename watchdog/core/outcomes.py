@@ -34,10 +34,10 @@ def safety_cap_exceeded(evaluations: Sequence[Evaluation], max_actions: int | No
 
 def capped_outcomes(evaluations: Sequence[Evaluation], *, planned: bool) -> tuple[EndpointResult, ...]:
     """Every verdict once the safety cap tripped: nothing touched, the actions said to be held back, notices sent."""
-    held = actionable(evaluations)
+    held = {id(ev) for ev in actionable(evaluations)}  # identity: deep dataclass equality made this quadratic
     why = "would not be acted on: safety cap exceeded" if planned else "not acted on: safety cap exceeded"
     return tuple(
-        EndpointResult(ev, Outcome.NONE, why if ev in held else None) if ev.decision in ACTION_OUTCOMES
+        EndpointResult(ev, Outcome.NONE, why if id(ev) in held else None) if ev.decision in ACTION_OUTCOMES
         else EndpointResult(ev, Outcome.NOTIFIED if ev.decision is Decision.NOTIFY and not planned else Outcome.NONE)
         for ev in evaluations
     )
