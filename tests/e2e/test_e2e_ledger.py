@@ -107,7 +107,7 @@ def test_five_nights_of_money_checked_by_hand(world):
     third = night(world, 30)
     assert (third["billed_usd"], third["saved_usd"]) == (59.4, 75.0)  # + 6h x $2.30/h
     body = github.issues[1]["body"]
-    assert "**$59.40 billed** · **$75.00 saved** (est.)" in body and body.count("```mermaid\nxychart-beta") == 2
+    assert r"**\$59.40 billed** · **\$75.00 saved** (est.)" in body and body.count("```mermaid\nxychart-beta") == 2
 
     # Someone resumes the A100 an hour before night 4: the saving stops at the last run that saw it paused.
     api.set_time(T0 + 47 * H)
@@ -150,7 +150,7 @@ def test_five_nights_of_money_checked_by_hand(world):
     code, out, _ = cli(["report", "--format", "json", *now], bare, tmp_path)
     assert json.loads(out)["billed_usd"] == 123.3 and len(json.loads(out)["runs"]) == 5
     code, out, _ = cli(["report", "--format", "markdown", *now], bare, tmp_path)
-    assert out.count("```mermaid") == 2 and "| 2026-11 | $123.30 | $75.00 | $48.00 | 2d | 5 |" in out
+    assert out.count("```mermaid") == 2 and r"| 2026-11 | \$123.30 | \$75.00 | \$48.00 | 2d | 5 |" in out
 
 
 def test_dry_runs_and_checks_record_no_history_and_a_broken_history_is_a_notice(world):

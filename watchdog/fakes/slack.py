@@ -6,6 +6,7 @@ import json
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
@@ -62,8 +63,9 @@ def check_payload(payload: object) -> str | None:
 class FakeSlack(LoopbackServer):
     """A webhook at `url` on 127.0.0.1. `messages` holds accepted payloads; `script()` queues error answers."""
 
-    def __init__(self, path: str = WEBHOOK_PATH) -> None:
+    def __init__(self, path: str = WEBHOOK_PATH, *, on_message: Callable[[dict], None] | None = None) -> None:
         self.path = path
+        self.on_message = on_message  # called with each accepted payload (the command line prints it)
         self.requests: list[RecordedRequest] = []
         self.messages: list[dict] = []
         self._script: deque[ScriptedResponse] = deque()
@@ -121,6 +123,8 @@ class FakeSlack(LoopbackServer):
                     return
                 with fake._lock:
                     fake.messages.append(payload)  # type: ignore[arg-type]
+                    if fake.on_message is not None:
+                        fake.on_message(payload)  # type: ignore[arg-type]
                 self._answer(200, "ok")
 
             def do_GET(self) -> None:
@@ -135,7 +139,8 @@ class FakeSlack(LoopbackServer):
 
 def main() -> int:
     """Serve until interrupted, printing the webhook URL and each accepted message."""
-    fake = FakeSlack().start()
+    fake = FakeSlack(on_message=lambda payload: print(json.dumps(payload, indent=2, ensure_ascii=False), flush=True))
+    fake.start()
     print(f"Fake Slack webhook listening: SLACK_WEBHOOK_URL={fake.url}", flush=True)
     try:
         threading.Event().wait()

@@ -69,4 +69,4 @@ def test_body_and_comment_stay_under_githubs_limit_with_a_note() -> None:
 def test_comment_summarises_counts_and_savings() -> None:
     events = current_events(make_report(endpoint_result("a"), endpoint_result("b")), NOW)
     first = news_comment(events, now=NOW, run_url=RUN_URL).splitlines()[0]
-    assert first == f"**2026-11-23 02:17 UTC** ([workflow run]({RUN_URL})): 2 paused — $5.00/h saved"
+    assert first == f"**2026-11-23 02:17 UTC** ([workflow run]({RUN_URL})): 2 paused — \\$5.00/h saved"

@@ -130,8 +130,8 @@ def test_dashboard_body_stays_under_githubs_limit_with_a_huge_history_and_fleet(
 def test_a_paused_endpoint_shows_in_the_body_with_what_it_saved_this_month():
     history, now = three_nights()
     body = dashboard_body(replace(night_report(3), ledger=ledger(history, now)), now=now)
-    assert "**$244.80 billed** · **$120.00 saved** (est.) · $192.00 on exceptions" in body
-    assert "1 endpoint stopped by the watchdog still stopped ($2.50/h)" in body
+    assert r"**\$244.80 billed** · **\$120.00 saved** (est.) · \$192.00 on exceptions" in body
+    assert r"1 endpoint stopped by the watchdog still stopped (\$2.50/h)" in body
 
 
 def test_billable_endpoints_without_a_price_are_named_not_counted_as_zero() -> None:

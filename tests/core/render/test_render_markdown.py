@@ -56,3 +56,21 @@ def test_default_limit_holds_for_a_huge_fleet() -> None:
     summary = render_step_summary(report, current_events(report, NOW), now=NOW, appendix="x" * 200_000)
     assert len(summary.encode("utf-8")) <= STEP_SUMMARY_MAX_BYTES < 1024 * 1024
     assert "Summary truncated" in summary
+
+
+def test_no_markdown_output_leaves_a_dollar_sign_that_github_could_read_as_math() -> None:
+    """GitHub renders `$…$` on one line as inline math: `**$664.01 billed** · **$846.41 saved**` became a formula.
+    Every Markdown golden (dashboard body, comments, step summary, report, ledger, pipeline) escapes each `$`
+    outside code; inside code spans and fences (`$/h` in a chart title) it stays as written."""
+    import re
+
+    from tests.paths import GOLDEN
+
+    files = sorted(p for p in GOLDEN.rglob("*.md"))
+    assert len(files) >= 8
+    for path in files:
+        text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)  # fenced blocks
+        text = re.sub(r"`[^`\n]*`", "", text)  # code spans
+        bare = [line for line in text.splitlines() if re.search(r"(?<!\\)\$", line)
+                and not line.startswith("| Endpoint |")]  # the `$/h` column header: one sign, nothing to pair with
+        assert bare == [], f"{path.name}: unescaped $ in {bare[:3]}"

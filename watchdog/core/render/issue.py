@@ -11,7 +11,7 @@ from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.model import Outcome, Report
 from watchdog.core.render.escape import md_code, md_reason, md_text
 from watchdog.core.render.ledger import markdown_section as ledger_markdown
-from watchdog.core.render.markdown import EVENT_LABELS, event_line, money, outcome_markdown, table, utc_text
+from watchdog.core.render.markdown import EVENT_LABELS, event_line, md_money, outcome_markdown, table, utc_text
 
 DASHBOARD_LABEL = "endpoint-watchdog"
 DASHBOARD_MARKER = "<!-- endpoint-watchdog:dashboard -->"
@@ -55,7 +55,7 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
         DASHBOARD_MARKER,
         "## Billable Inference Endpoints",
         "",
-        f"{len(shown)} listed below, burning {money(burn, '/h')} before this run's actions; "
+        f"{len(shown)} listed below, burning {md_money(burn, '/h')} before this run's actions; "
         f"{hidden} more paused, scaled to zero or failed and costing nothing.",
         "",
     ]
@@ -84,7 +84,7 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
                 md_text(r.endpoint.state),
                 md_text(r.evaluation.decision.value),
                 outcome_markdown(r),
-                money(r.endpoint.hourly_usd),
+                md_money(r.endpoint.hourly_usd),
                 format_duration(r.endpoint.uptime_seconds(now)),
                 format_duration(r.endpoint.idle_seconds(now)),
                 md_code(r.evaluation.owner, table=True) if r.evaluation.owner else "—",
@@ -121,7 +121,7 @@ def news_comment(
     summary = ", ".join(f"{n} {EVENT_LABELS.get(k, k).lower()}" for k, n in counts.items())
     saved = saved_usd_per_hour(events)
     if saved:
-        summary += f" — {money(saved, '/h')} saved"
+        summary += f" — {md_money(saved, '/h')} saved"
     link = f" ([workflow run]({run_url}))" if run_url else ""
     head = [f"**{utc_text(now)}**{link}: {summary}", ""]
     return _fit_rows(head, [event_line(e, mention=True) for e in events], [], limit) + "\n"

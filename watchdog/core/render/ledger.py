@@ -10,7 +10,7 @@ from typing import Any
 from watchdog.core.durations import format_duration
 from watchdog.core.ledger import CHART_POINTS, Ledger, Money, RunLine
 from watchdog.core.render.charts import details_table, line_chart, point_labels
-from watchdog.core.render.markdown import money, table, utc_text
+from watchdog.core.render.markdown import MD_DOLLAR, md_money, money, table, utc_text
 from watchdog.core.timestamps import format_timestamp
 
 MAX_NAMESPACE_ROWS = 10
@@ -86,12 +86,12 @@ def markdown_section(ledger: Ledger, *, heading: str = "##") -> list[str]:
     if ledger.stopped_now:
         noun = "endpoint" if ledger.stopped_now == 1 else "endpoints"
         stopped = (f" {ledger.stopped_now} {noun} stopped by the watchdog still stopped "
-                   f"({money(ledger.stopped_usd_per_hour, '/h')}).")
-    lines += [f"**{money(m.billed)} billed** · **{money(m.saved)} saved** (est.) · {money(m.exceptions)} on "
+                   f"({md_money(ledger.stopped_usd_per_hour, '/h')}).")
+    lines += [f"**{md_money(m.billed)} billed** · **{md_money(m.saved)} saved** (est.) · {md_money(m.exceptions)} on "
               f"exceptions — {_history_text(ledger)}.{stopped}", ""]
     lines += [line for note in _notes(ledger) for line in (note, "")]
     if ledger.namespaces:
-        rows = [(f"`{ns.name}`", money(ns.money.billed), money(ns.money.saved), money(ns.money.exceptions),
+        rows = [(f"`{ns.name}`", md_money(ns.money.billed), md_money(ns.money.saved), md_money(ns.money.exceptions),
                  _hours_text(ns.money.unknown_hours)) for ns in ledger.namespaces[:MAX_NAMESPACE_ROWS]]
         lines += table(("Namespace", "Billed", "Saved (est.)", "Exceptions", "Unknown"), rows)
         more = len(ledger.namespaces) - MAX_NAMESPACE_ROWS
@@ -99,9 +99,9 @@ def markdown_section(ledger: Ledger, *, heading: str = "##") -> list[str]:
             lines.append(f"\n_+{more} more namespaces; `watchdog report` lists them all._")
         lines.append("")
     if ledger.top_spenders:
-        lines += ["Top spenders: " + " · ".join(f"`{s.key}` {money(s.billed)}" for s in ledger.top_spenders), ""]
+        lines += ["Top spenders: " + " · ".join(f"`{s.key}` {md_money(s.billed)}" for s in ledger.top_spenders), ""]
     lines += charts(ledger)
-    lines += [f"_{DEFINITIONS}_"]
+    lines += [f"_{DEFINITIONS.replace('$', MD_DOLLAR)}_"]
     return lines
 
 
@@ -118,7 +118,7 @@ def charts(ledger: Ledger) -> list[str]:
         lines += ["", *line_chart(saved_title, "$", point_labels([r.at for r in saved_runs]),
                                   [r.cumulative_saved for r in saved_runs])]
     saved_at = {r.at: r.cumulative_saved for r in saved_runs}
-    rows = [(utc_text(at), money(burn, "/h"), money(saved_at[at]) if at in saved_at else "—")
+    rows = [(utc_text(at), md_money(burn, "/h"), md_money(saved_at[at]) if at in saved_at else "—")
             for at, burn in ledger.recent_burn]
     return lines + ["", *details_table("The charts as a table", ("Run", "Burn", f"Saved {window_title(ledger)} (est.)"),
                                         rows), ""]
@@ -184,8 +184,9 @@ def render_markdown(ledger: Ledger) -> str:
     if ledger.months:
         lines += ["", "### Per month (UTC)", ""]
         lines += table(("Month", "Billed", "Saved (est.)", "Exceptions", "Unknown", "Runs"),
-                       [(line.month, money(line.money.billed), money(line.money.saved), money(line.money.exceptions),
-                         _hours_text(line.money.unknown_hours), str(line.runs)) for line in ledger.months])
+                       [(line.month, md_money(line.money.billed), md_money(line.money.saved),
+                         md_money(line.money.exceptions), _hours_text(line.money.unknown_hours), str(line.runs))
+                        for line in ledger.months])
     return "\n".join(lines) + "\n"
 
 

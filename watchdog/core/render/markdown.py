@@ -54,8 +54,17 @@ def utc_text(moment: datetime) -> str:
 
 
 def money(value: float | None, suffix: str = "") -> str:
-    """`$2.50/h`-style amounts; `?` when unknown."""
+    """`$2.50/h`-style amounts; `?` when unknown (plain text and Slack)."""
     return "?" if value is None else f"${value:,.2f}{suffix}"
+
+
+MD_DOLLAR = "\\$"
+
+
+def md_money(value: float | None, suffix: str = "") -> str:
+    """`money` for Markdown: `\\$2.50/h`. GitHub reads two `$` on one line as inline math (`$664.01 billed** ·
+    **$846.41` turned into a formula), so every amount escapes its sign; never put it in a code span."""
+    return money(value, suffix).replace("$", MD_DOLLAR)
 
 
 def outcome_text(result: EndpointResult) -> str:
@@ -89,7 +98,7 @@ def endpoint_row(result: EndpointResult, now: datetime) -> list[str]:
         md_text(ep.state),
         md_text(ev.decision.value),
         outcome_markdown(result),
-        money(ep.hourly_usd),
+        md_money(ep.hourly_usd),
         format_duration(ep.uptime_seconds(now)) if ep.billable else "—",
         ("≥" if ep.idle_is_lower_bound else "") + format_duration(ep.idle_seconds(now)),
         md_rule(ev.rule, table=True),
@@ -108,9 +117,9 @@ def event_line(event: Event, *, mention: bool) -> str:
     if event.carried_from:
         parts.insert(1, f"_from the run at {md_text(event.carried_from)}, not delivered then_")
     if event.hourly_usd:
-        cost = money(event.hourly_usd, "/h")
+        cost = md_money(event.hourly_usd, "/h")
         if event.stretch_usd is not None:
-            cost += f", {money(event.stretch_usd)} this stretch"
+            cost += f", {md_money(event.stretch_usd)} this stretch"
         parts.append(cost)
     if event.owner:
         parts.append(f"owner {md_text(event.owner, mention=True)}" if mention else f"owner {md_code(event.owner)}")
@@ -130,8 +139,8 @@ def _summary_counts(report: Report) -> str:
     failed = sum(1 for r in report.endpoints if r.outcome is Outcome.FAILED)
     reconfigured = sum(1 for r in report.endpoints if r.outcome is Outcome.RECONFIGURED)
     return (
-        f"{len(report.endpoints)} endpoints, {len(billable)} billable burning {money(burn, '/h')}; "
-        f"{len(acted)} paused or scaled to zero this run ({money(saved, '/h')} saved); "
+        f"{len(report.endpoints)} endpoints, {len(billable)} billable burning {md_money(burn, '/h')}; "
+        f"{len(acted)} paused or scaled to zero this run ({md_money(saved, '/h')} saved); "
         + (f"{reconfigured} reconfigured; " if reconfigured else "") + f"{failed} failed"
     )
 
