@@ -35,6 +35,20 @@ from watchdog.core.evaluate import evaluate, evaluate_all
 from watchdog.core.model import Decision, EndpointSnapshot, UptimeSource
 
 CASES: list[Row] = [
+    # --- a field a rule matches on came unreadable: which rule applies is not known, so nothing is acted on
+    ("tags-unreadable-an-earlier-tag-rule-may-apply", snap("gpu-box", up=20, unreadable_match_fields=("tag",)), NOW,
+     N, 9, 'not acted on: tags is missing or malformed, so an earlier rule may cover it (rule 9 "tag=gpu-heavy")',
+     {"rule-uncertain"}),
+    ("name-unreadable-a-protecting-rule-may-apply", snap("?", up=20, unreadable_match_fields=("name",)), NOW, PR, 1,
+     'protected, not acted on: name is missing or malformed, and this rule may cover it (rule 1 "prod-*")',
+     {"rule-uncertain"}),
+    ("unreadable-field-no-rule-matches-on-it", snap("mert-x", namespace="acme-ml", up=5, idle=0.1,
+                                                    unreadable_match_fields=("repository",)), NOW, P, 2,
+     'running 5h > max_uptime 4h (rule 2 "namespace=acme-ml name=mert-*")', set()),
+    ("unreadable-tags-a-later-tag-rule-does-not-matter", snap("mert-y", up=5, unreadable_match_fields=("tag",)),
+     NOW, P, 2, 'running 5h > max_uptime 4h (rule 2 "namespace=acme-ml name=mert-*")', set()),
+    ("unreadable-tags-not-billing", snap("gpu-box", "paused", unreadable_match_fields=("tag",)), NOW, K, 0,
+     "paused: not billing", set()),
     # --- protection, first match, defaults
     ("protected-running-over", snap("prod-chat", up=20), NOW, PR, 1,
      'protected, not acted on: running 20h > max_uptime 8h (rule 1 "prod-*")', set()),

@@ -194,3 +194,4 @@ def test_cost_is_price_times_replicas_times_hours():
     assert snap.billed_replicas == 2
     assert snap.hourly_usd == 1.6
     assert snap.stretch_cost_usd(NOW) == 16.0
+

@@ -14,6 +14,7 @@ import pytest
 from tests.inprocess import env_for, run_watchdog
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+from watchdog.fakes.endpoints_api.shapes import Edit
 from watchdog.fakes.faults import Fault
 
 NOW_ISO = "2026-11-23T02:17:00Z"
@@ -21,8 +22,12 @@ FLEET = {"user": "alice", "resume_delay": 0, "namespaces": {"acme-ml": {"endpoin
     {"name": "prod-api", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "state": "paused"},
     {"name": "eval-7b", "instance": "aws-us-east-1-nvidia-l4-x1", "repository": "org/m", "state": "paused"},
     {"name": "busy", "instance": "aws-us-east-1-nvidia-l4-x1", "repository": "org/m", "running_for": "1h"},
+    {"name": "prod-live", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "running_for": "3d"},
+    {"name": "keeper", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "running_for": "3d",
+     "tags": ["keep-alive"]},
 ]}}}
-POLICY = "version: 1\nnamespaces: [acme-ml]\nendpoints:\n  - match: 'prod-*'\n    protected: true\n"
+POLICY = ("version: 1\nnamespaces: [acme-ml]\nendpoints:\n  - match: 'prod-*'\n    protected: true\n"
+          "  - match: {tag: keep-alive}\n    protected: true\n")
 
 
 def child(marker) -> list[str]:
@@ -89,3 +94,30 @@ def test_already_running_is_fine_and_the_session_still_pauses_at_the_end(world):
     assert session.code == 0, session.stdout + session.stderr
     assert marker.read_text().startswith("https://")
     assert api.state_of("acme-ml", "busy") == "paused"
+
+
+# The GET answer of a protected endpoint, broken in ways that once made `pause`, `scale-to-zero` and `session` go
+# ahead (the refusal looked only at a full evaluation, which stops at "unmeasurable" before protection).
+BROKEN_ANSWERS = {
+    "no createdAt": ("prod-live", [Edit("drop", "status.createdAt")]),
+    "unknown state": ("prod-live", [Edit("set", "status.state", "resuming")]),
+    "no name": ("prod-live", [Edit("drop", "name")]),
+    "tags as a string": ("keeper", [Edit("set", "tags", "keep-alive")]),
+    "tags as objects": ("keeper", [Edit("set", "tags", [{"key": "keep-alive"}])]),
+}
+
+
+@pytest.mark.parametrize("command", ["pause", "scale-to-zero", "session"])
+@pytest.mark.parametrize("answer", list(BROKEN_ANSWERS))
+def test_a_protected_endpoint_with_a_broken_answer_is_still_refused(world, command, answer):
+    api, watchdog, marker = world
+    name, edits = BROKEN_ANSWERS[answer]
+    api.set_shapes(namespace="acme-ml", name=name, endpoint=edits)
+    api.clear_requests()
+    result = watchdog(command, name, *(["--", *child(marker)] if command == "session" else []))
+    assert result.code == 2, result.stdout + result.stderr
+    assert f"acme-ml/{name} is protected by rule" in result.stderr and "--force" in result.stderr
+    if answer.startswith("tags"):
+        assert "(it may: tag could not be read)" in result.stderr
+    assert {e.route for e in api.request_log()} <= {"get", "list"} and not marker.exists()
+    assert api.state_of("acme-ml", name) == "running"

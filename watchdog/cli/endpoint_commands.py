@@ -17,16 +17,7 @@ from watchdog.cli.context import (
     resolve_endpoint,
 )
 from watchdog.cli.parser import DEFAULT_STATE
-from watchdog.core.model import Decision, Evaluation
 from watchdog.core.policy import Policy
-
-
-def _one_evaluation(ctx: Context, policy: Policy | None, namespace: str, raw: Mapping[str, Any]) -> Evaluation | None:
-    from watchdog.core.evaluate import evaluate
-    from watchdog.core.measure import Signals, measure
-
-    snapshot, _ = measure(raw, namespace, Signals(), None, ctx.now)
-    return evaluate(policy, snapshot, ctx.now) if policy is not None else None
 
 
 def cmd_status(ctx: Context) -> int:
@@ -81,21 +72,29 @@ def cmd_stop(ctx: Context) -> int:
     except HubError as error:
         ctx.err(f"could not {verb} {namespace}/{name}: {error}")
         return EXIT_FAILED
-    ctx.out(f"{namespace}/{name}: {state} → {new_state}. Undo: watchdog resume {name} --namespace {namespace}")
+    ctx.out(f"{namespace}/{name}: {state or 'unknown state'} → {new_state}. "
+            f"Undo: watchdog resume {name} --namespace {namespace}")
     return EXIT_OK
 
 
 def _refuse_if_protected(ctx: Context, policy: Policy | None, namespace: str, name: str, raw: Mapping[str, Any],
                          verb: str) -> None:
-    """A usage error (exit 2, nothing touched) when the policy protects the endpoint and --force is absent."""
-    evaluation = _one_evaluation(ctx, policy, namespace, raw)
-    if evaluation is None:
+    """A usage error (exit 2, nothing touched) when the policy protects the endpoint, or may protect it (a field
+    its rule matches on came unreadable), and --force is absent. Read from the policy's match alone: a payload
+    too broken to measure must not make a protected endpoint fair game."""
+    from watchdog.core.endpoint_json import describe_target
+
+    if policy is None:
         ctx.err("note: no policy file, so protection was not checked")
-    elif evaluation.decision is Decision.PROTECTED and not ctx.args.force:
-        raise UsageError(
-            f"{namespace}/{name} is protected by rule {evaluation.rule.index} \"{evaluation.rule.match}\": "
-            f"not touched (pass --force to {verb} it anyway)"
-        )
+        return
+    target = describe_target(raw, namespace, name)
+    rule = policy.protecting_rule(target)
+    if rule is None or ctx.args.force:
+        return
+    certain = policy.rule_for(target) is rule
+    unreadable = "" if certain else f" (it may: {', '.join(target.unreadable_match_fields)} could not be read)"
+    raise UsageError(f"{namespace}/{name} is protected by rule {rule.index} \"{rule.match.text}\"{unreadable}: "
+                     f"not touched (pass --force to {verb} it anyway)")
 
 
 def _progress(ctx: Context) -> Callable[[float], None]:

@@ -99,6 +99,10 @@ def _evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime,
                               f"{snapshot.key} is in state {snapshot.state!r}, unknown to the watchdog"))
         return verdict(Decision.NOTIFY, f"unknown state {snapshot.state!r}: not acted on")
 
+    uncertain = policy.uncertain_rules(snapshot) if measured.billable else ()
+    if uncertain:
+        return _uncertain_rule(uncertain, snapshot, notices, verdict)
+
     exempt = _exemption(policy, rule, eff, now, notices)
     if not measured.billable and snapshot.state == EndpointState.SCALED_TO_ZERO:
         notices.append(Notice(NoticeKind.QUOTA_HELD, f"{snapshot.key} is scaled to zero: not billing, but it still "
@@ -140,6 +144,28 @@ def _evaluate(policy: Policy, snapshot: EndpointSnapshot, now: datetime,
         when = f"in {format_duration(left)}" if int(left) > 0 else "reached now, not exceeded"
         return verdict(Decision.KEEP, f"within limits (nearest: {what} {when})", results)
     return verdict(Decision.KEEP, "within limits", results)
+
+
+# Where each policy match field comes from in the endpoint JSON, to say what could not be read.
+_MATCH_FIELD_PATHS = {"name": "name", "repository": "model.repository", "tag": "tags",
+                      "instance_type": "compute.instanceType"}
+
+
+def _uncertain_rule(uncertain: tuple[Rule, ...], snapshot: EndpointSnapshot, notices: list[Notice],
+                    verdict: Callable[[Decision, str], Evaluation]) -> Evaluation:
+    """An earlier rule might cover the endpoint, had the API sent the field it matches on: acting under the later
+    rule could pause what that one protects (`tags: "keep-alive"` as a string once lost `protected: true`)."""
+    rule = next((r for r in uncertain if r.protected), uncertain[0])
+    paths = [_MATCH_FIELD_PATHS[f] for f in snapshot.unreadable_match_fields if getattr(rule.match, f) is not None]
+    what = f"{' and '.join(paths)} {'is' if len(paths) == 1 else 'are'} missing or malformed"
+    where = f'(rule {rule.index} "{rule.match.text}")'
+    notices.append(Notice(NoticeKind.RULE_UNCERTAIN, f"{snapshot.key}: {what}, so rule {rule.index} "
+                                                     f"({rule.match.text}) may cover it: not acted on"))
+    if rule.protected:
+        found = verdict(Decision.PROTECTED, f"protected, not acted on: {what}, and this rule may cover it {where}")
+    else:
+        found = verdict(Decision.NOTIFY, f"not acted on: {what}, so an earlier rule may cover it {where}")
+    return replace(found, rule=rule_ref(rule))
 
 
 def evaluate_all(policy: Policy, snapshots: Iterable[EndpointSnapshot], now: datetime) -> tuple[Evaluation, ...]:

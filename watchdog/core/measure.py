@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from watchdog.core.endpoint_json import describe_raw, validate_raw
 from watchdog.core.endpoint_memory import STOPPED_AT
 from watchdog.core.idle import counter_evidence
-from watchdog.core.lenient import Reader, kind, preview, section
-from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, EndpointState, IdleSource, UptimeSource
-from watchdog.core.timestamps import format_timestamp, has_offset, parse_timestamp
+from watchdog.core.lenient import section
+from watchdog.core.model import EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 # One sample of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`, optionally with
 # a timestamp and an exemplar. The counter is per replica and resets when replicas change (reference: idle
@@ -134,87 +135,6 @@ class Signals:
     notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
     tolerated: tuple[str, ...] = ()  # answers read leniently ("replica list came as a bare list", ...)
     metrics_status: int | None = None  # HTTP status of an open-metrics call that was refused (403, 404, ...)
-
-
-def _state(value: Any) -> EndpointState | str:
-    """A documented state as the enum; the API's own text for one the watchdog does not know."""
-    text = value if isinstance(value, str) and value else "unknown"
-    return EndpointState(text) if text in KNOWN_STATES else text
-
-
-# The objects of an endpoint JSON the watchdog reads, and the fields it reads in each: a section that is missing
-# while its fields sit one level up is said (nested one level shallower), not silently read as absent.
-_SECTIONS = {
-    "status": ("state", "createdAt", "updatedAt", "readyReplica", "targetReplica", "url", "lastUsedAt"),
-    "compute": ("id", "instanceType", "scaling"),
-    "compute.scaling": ("minReplica", "maxReplica", "scaleToZeroTimeout"),
-    "model": ("repository", "revision", "task"),
-    "provider": ("vendor", "region"),
-}
-
-
-def describe_raw(raw: Mapping[str, Any], namespace: str) -> EndpointSnapshot:
-    """The static part of a snapshot: identity, config and status, with no measurements yet.
-
-    Every field is read leniently (`core/lenient.py`): a wrong type reads as absent and is listed in `tolerated`.
-    """
-    read = Reader(raw)
-    for path, fields in _SECTIONS.items():
-        read.obj(path, fields=fields)
-    name = read.raw("name")
-    state = read.raw("status.state")
-    last_used = read.raw("status.lastUsedAt")
-    if last_used is not None and parse_timestamp(last_used) is None:
-        read.tolerated.append(f"status.lastUsedAt is not an RFC 3339 timestamp ({preview(last_used)}): ignored")
-    for key in ("createdAt", "updatedAt", "lastUsedAt"):
-        value = read.raw(f"status.{key}")
-        if isinstance(value, str) and parse_timestamp(value) is not None and not has_offset(value):
-            read.tolerated.append(f"status.{key} has no offset ({preview(value)}): read as UTC")
-    return EndpointSnapshot(
-        namespace=namespace,
-        name=name if isinstance(name, str) and name else "?",
-        state=_state(state),
-        repository=read.text("model.repository"),
-        revision=read.text("model.revision"),
-        task=read.text("model.task"),
-        url=read.text("status.url"),
-        instance=read.text("compute.id"),
-        instance_type=read.text("compute.instanceType"),
-        vendor=read.text("provider.vendor"),
-        region=read.text("provider.region"),
-        tags=read.strings("tags"),
-        min_replicas=read.count("compute.scaling.minReplica"),
-        max_replicas=read.count("compute.scaling.maxReplica"),
-        scale_to_zero_timeout_minutes=read.count("compute.scaling.scaleToZeroTimeout"),
-        ready_replicas=read.count("status.readyReplica"),
-        target_replicas=read.count("status.targetReplica"),
-        created_at=parse_timestamp(read.raw("status.createdAt")),
-        updated_at=parse_timestamp(read.raw("status.updatedAt")),
-        message=read.text("status.message"),
-        tolerated=tuple(read.tolerated),
-    )
-
-
-def validate_raw(raw: Any) -> str | None:
-    """Why an endpoint payload cannot be trusted enough to act on, or None when it is sound."""
-    if not isinstance(raw, Mapping):
-        return f"endpoint payload is {kind(raw)}, not a JSON object"
-    name = raw.get("name")
-    if not isinstance(name, str) or not name:
-        return "endpoint payload has no name" + ("" if name is None else f" (name is {kind(name)} {preview(name)})")
-    status = raw.get("status")
-    if not isinstance(status, Mapping):
-        return "endpoint payload has no status" + ("" if status is None else f" (status is {kind(status)})")
-    state = status.get("state")
-    if state is None:
-        return "unknown state: status.state is missing"
-    if not isinstance(state, str) or state not in KNOWN_STATES:
-        detail = "" if isinstance(state, str) else f" (status.state is {kind(state)}, not a string)"
-        return f"unknown state {preview(state)}{detail}"
-    for key in ("createdAt", "updatedAt"):
-        if parse_timestamp(status.get(key)) is None:
-            return f"status.{key} is missing or not a timestamp ({preview(status.get(key))})"
-    return None
 
 
 def measure(

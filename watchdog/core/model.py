@@ -176,6 +176,9 @@ class EndpointSnapshot:
     tolerated: tuple[str, ...] = ()
     # Set when the endpoint JSON itself could not be understood: never act on such an endpoint.
     unmeasurable: str | None = None
+    # Policy match fields (`name`, `repository`, `tag`, `instance_type`) the API sent missing or malformed: a rule
+    # matching on one of them may or may not cover this endpoint, so it must not silently fall to a later rule.
+    unreadable_match_fields: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -267,6 +270,7 @@ class NoticeKind(enum.StrEnum):
     IDLE_UNKNOWN = "idle-unknown"
     COST_UNKNOWN = "cost-unknown"
     CONFIG_UNKNOWN = "config-unknown"  # a configuration limit whose scaling value the API did not give
+    RULE_UNCERTAIN = "rule-uncertain"  # an earlier rule could apply, were the fields it matches on readable
     EXEMPTION_EXPIRING = "exemption-expiring"
     EXEMPTION_EXPIRED = "exemption-expired"
 

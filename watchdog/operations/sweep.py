@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.adapters.interface import EndpointGone, Hub, HubError, Listing
-from watchdog.core.measure import Signals, measure, validate_raw
+from watchdog.core.endpoint_json import validate_raw
+from watchdog.core.measure import Signals, measure
 from watchdog.core.model import (
     BILLABLE_STATES,
     Decision,

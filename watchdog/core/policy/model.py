@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,15 @@ class Match:
             if not any(v is not None and fnmatch.fnmatchcase(v, pattern) for v in values):
                 return False
         return True
+
+    def might_match(self, snapshot: EndpointSnapshot) -> bool:
+        """True when the match holds, or could hold were the fields the API sent unreadable known: each pattern on
+        an unreadable field counts as satisfied, every other pattern must hold as in `matches`."""
+        unknown = set(snapshot.unreadable_match_fields)
+        if not unknown or not any(getattr(self, f) is not None for f in unknown):
+            return self.matches(snapshot)
+        unknown_patterns: dict[str, Any] = dict.fromkeys(unknown)
+        return replace(self, **unknown_patterns).matches(snapshot)
 
     @property
     def is_catch_all(self) -> bool:
@@ -123,6 +132,22 @@ class Policy:
     def rule_for(self, snapshot: EndpointSnapshot) -> Rule | None:
         """The first rule whose match holds, or None (only `defaults` apply)."""
         return next((r for r in self.rules if r.match.matches(snapshot)), None)
+
+    def uncertain_rules(self, snapshot: EndpointSnapshot) -> tuple[Rule, ...]:
+        """Rules before the one that matches (all of them when none does) that might match instead: they match on
+        a field the API sent missing or malformed (`tags: "keep-alive"`), so which rule applies is not known."""
+        if not snapshot.unreadable_match_fields:
+            return ()
+        chosen = self.rule_for(snapshot)
+        last = chosen.index if chosen is not None else len(self.rules) + 1
+        return tuple(r for r in self.rules if r.index < last and r.match.might_match(snapshot))
+
+    def protecting_rule(self, snapshot: EndpointSnapshot) -> Rule | None:
+        """The protected rule that covers the endpoint, or might: its own rule, else an uncertain earlier one."""
+        chosen = self.rule_for(snapshot)
+        if chosen is not None and chosen.protected:
+            return chosen
+        return next((r for r in self.uncertain_rules(snapshot) if r.protected), None)
 
     def effective(self, rule: Rule | None) -> Effective:
         """Merge `rule` over `defaults` over the built-in defaults (a `null` in the rule clears a default)."""
