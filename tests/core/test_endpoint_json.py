@@ -31,3 +31,12 @@ def test_a_command_names_its_target_even_when_the_answer_does_not():
     target = describe_target(wrapped, "acme-ml", "prod-api")
     assert target.name == "prod-api" and "name" not in target.unreadable_match_fields
     assert set(target.unreadable_match_fields) == {"repository", "tag", "instance_type"}
+
+
+@pytest.mark.parametrize("value", [1e30, 10**30, 1_000_001])
+def test_an_implausible_replica_count_reads_as_unknown_and_says_so(value):
+    answer = raw()
+    answer["compute"]["scaling"]["maxReplica"] = value
+    snapshot = describe_raw(answer, "acme-ml")
+    assert snapshot.max_replicas is None
+    assert any(t.startswith("compute.scaling.maxReplica is ") and "up to 1,000,000" in t for t in snapshot.tolerated)

@@ -40,6 +40,11 @@ def _keys(path: str) -> tuple[str, ...]:
     return tuple(path.split("."))
 
 
+# Replica counts and timeout minutes are small (the API caps a timeout at 48h = 2,880 min): a count past this
+# is a broken answer, not a fleet (`maxReplica: 1e30` was once printed as a 31-digit replica ceiling).
+MAX_COUNT = 1_000_000
+
+
 class Reader:
     """Reads one JSON object by dotted paths; `tolerated` collects what was wrong."""
 
@@ -97,10 +102,10 @@ class Reader:
         value = self._get(path)
         if value is _MISSING or value is None:
             return None
-        if isinstance(value, float) and value.is_integer() and value >= 0:
+        if isinstance(value, float) and value.is_integer() and 0 <= value <= MAX_COUNT:
             return int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self._wrong(path, value, "a non-negative integer")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+            self._wrong(path, value, f"a non-negative integer up to {MAX_COUNT:,}")
             return None
         return value
 
