@@ -143,3 +143,15 @@ def test_the_demo_prints_text_only_and_says_so_for_another_format(tmp_path):
     # Its story is prose around several reports: as JSON it would not parse, so it refuses rather than mislead.
     result = run_cli(["demo", "--format", "json"], {"HOME": str(tmp_path)}, cwd=tmp_path)
     assert result.code == 2 and "invalid choice: 'json' (choose from 'text')" in result.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`watchdog demo | head -1`: the pipe closes under the output. No traceback, no "unexpected error": exit 1."""
+    proc = subprocess.Popen([sys.executable, "-m", "watchdog", "demo"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=REPO)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"Demo: ")
+    proc.stdout.close()  # the reader goes away while the demo still has pages to print
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err == ""

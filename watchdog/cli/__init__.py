@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
@@ -119,6 +120,8 @@ def main(
     except KeyboardInterrupt:
         stderr.write("watchdog: interrupted\n")
         return 130
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): not an error of the watchdog's; `console()` ends quietly
     except Exception as error:
         if settings.debug:
             import traceback
@@ -138,6 +141,12 @@ def console() -> int:
     already written and flushed, the state file saved atomically. In-process callers (tests, the demo) use `main()`.
     """
     gc.disable()
-    code = main()
+    try:
+        code = main()
+    except BrokenPipeError:
+        # `watchdog check | head`: the state is already saved and the actions done (output comes last). Point
+        # stdout at /dev/null so the interpreter's final flush does not complain too, as the Python docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     gc.freeze()
     return code
