@@ -178,3 +178,32 @@ def test_a_total_over_several_pages_counts_every_page():
     listing = list_pages(_fetcher({None: {"items": [item("a")], "nextCursor": "c", "total": 2},
                                    "c": {"items": [item("b")], "total": 2}}), "ns")
     assert len(listing.items) == 2 and listing.warnings == ()
+
+
+@pytest.mark.parametrize("key", ["next_cursor", "cursor", "nextToken", "continuationToken", "NEXT_CURSOR"])
+def test_a_cursor_under_another_name_is_named_in_a_warning_and_not_followed(key):
+    pages = {None: {"items": [item(f"e{i}") for i in range(50)], key: "opaque-c2"},
+             "opaque-c2": {"items": [item("never")]}}
+    asked = []
+    fetch = _fetcher(pages)
+    listing = list_pages(lambda cursor, limit: asked.append(cursor) or fetch(cursor, limit), "ns", limit=100)
+    assert asked == [None] and len(listing.items) == 50  # the API documents nextCursor: a guessed key is not followed
+    assert len(listing.warnings) == 1, listing.warnings
+    warning = listing.warnings[0]
+    assert f"{key!r}" in warning and "opaque-c2" not in warning and warning.endswith("listing may be incomplete")
+
+
+def test_cursor_like_keys_that_were_followed_or_say_nothing_are_quiet():
+    # Echoes of the cursor asked for, empty values, non-strings, and keys on a page the listing went on from.
+    listing = list_pages(_fetcher({None: {"items": [item("a")], "nextCursor": "c", "nextCursorExpiresAt": "soon"},
+                                   "c": {"items": [item("b")], "cursor": "c", "next_cursor": "", "tokenCount": 3,
+                                         "continuation": None}}), "ns")
+    assert len(listing.items) == 2 and listing.warnings == ()
+
+
+def test_several_cursor_like_keys_make_one_short_warning():
+    long_key = "continuation" + "x" * 100
+    listing = list_pages(_fetcher({None: {"items": [item("a")], "cursor": "1", "nextToken": "2", long_key: "3",
+                                          "pageToken": "4"}}), "ns")
+    assert len(listing.warnings) == 1 and "'cursor', 'nextToken'" in listing.warnings[0]
+    assert "and 1 more" in listing.warnings[0] and long_key not in listing.warnings[0]

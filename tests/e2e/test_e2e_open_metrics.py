@@ -64,6 +64,10 @@ def test_check_probes_once_per_namespace_and_writes_no_state(api, tmp_path):
     assert api.request_counts()["replica"] == 9  # every billable endpoint still has its replica call
     assert run.report["notices"] == [NOTICE] and f"note: {NOTICE}" in run.stdout
     assert note(run, "ep-0").startswith("request counter unknown: open-metrics of acme-ml/ep-0: HTTP 403")
+    # A plan without open metrics, not a token without a permission: nothing the token's owner could grant.
+    assert note(run, "ep-0").endswith("(the plan has no open metrics, which come with Team and Enterprise: not a token "
+                                      "permission problem)")
+    assert "Manage Inference Endpoints" not in note(run, "ep-0")
     for name in ("ep-5", "a-warming"):
         assert note(run, name) == ("request counter unknown: open metrics unavailable in this namespace "
                                    "(403 on acme-ml/ep-0)")

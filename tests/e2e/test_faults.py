@@ -241,3 +241,38 @@ def test_secrets_never_leak_through_success_and_failure_paths(api, tmp_path):
     finally:
         slack.stop()
         github.stop()
+
+
+def test_secrets_echoed_in_api_error_bodies_reach_no_channel(api, tmp_path):
+    """An API that echoes the caller's credentials in its error bodies (a refused listing, a refused pause): the
+    messages reach every channel, each through the CLI's scrubber, so no secret is in any of them."""
+    slack = FakeSlack(path=f"/services/T000/B000/{SLACK_SECRET}").start()
+    github = FakeGitHub("acme/ml-ops").start()
+    try:
+        summary = tmp_path / "summary.md"
+        extra = {"SLACK_WEBHOOK_URL": slack.url, "GITHUB_TOKEN": GITHUB_TOKEN, "GITHUB_REPOSITORY": "acme/ml-ops",
+                 "GITHUB_API_URL": github.url, "GITHUB_STEP_SUMMARY": str(summary)}
+        (tmp_path / "policies.yaml").write_text(POLICY)
+        echoed = f"Bearer {HF_TOKEN} (also seen: {slack.url}, {GITHUB_TOKEN})"
+        api.add_fault(Fault(route="list", namespace="alice", status=403, times=None,
+                            message=f"listing refused for {echoed}"))
+        api.add_fault(Fault(route="pause", status=403, times=None, message=f"{echoed} lacks permission"))
+        result, report = run(api, tmp_path, "run", extra=extra)
+        assert result.code == 1, result.stdout + result.stderr
+        assert "***" in json.dumps(report) and "lacks permission" in summary.read_text()  # the messages did arrive
+        assert slack.messages and github.issues and any(github.comments_on(n) for n in github.issues)
+        channels = {
+            "stdout/stderr": result.stdout + result.stderr,
+            "report": (tmp_path / "report.json").read_text(),
+            "state": (tmp_path / "state.json").read_text(),
+            "step summary": summary.read_text(),
+            "slack": json.dumps(slack.messages),
+            "github issues": json.dumps(list(github.issues.values())),
+            "github comments": json.dumps([github.comments_on(n) for n in github.issues]),
+        }
+        for where, text in channels.items():
+            for secret in (HF_TOKEN, SLACK_SECRET, GITHUB_TOKEN):
+                assert secret not in text, f"{secret} in the {where}"
+    finally:
+        slack.stop()
+        github.stop()

@@ -11,6 +11,7 @@ import pytest
 from tests.alerts_support import NOW, endpoint_result, kept, make_report, sample_report
 from watchdog.adapters.environment import Settings
 from watchdog.core.model import Decision, Outcome
+from watchdog.core.redact import Redactor
 from watchdog.fakes.github import FakeGitHub
 from watchdog.fakes.slack import FakeSlack
 from watchdog.operations.alerts import deliver_alerts
@@ -43,8 +44,9 @@ def env_for(slack: FakeSlack | None, github: FakeGitHub | None, **extra: str) ->
 
 
 def deliver(report, memory, env, *, now=NOW, dry_run=False, slack_enabled=None, github_enabled=None):
-    return deliver_alerts(report, memory, now=now, dry_run=dry_run, settings=Settings.from_env(env),
-                          slack_enabled=slack_enabled, github_enabled=github_enabled, sleep=lambda s: None)
+    settings = Settings.from_env(env)
+    return deliver_alerts(report, memory, now=now, dry_run=dry_run, settings=settings, slack_enabled=slack_enabled,
+                          github_enabled=github_enabled, redact=Redactor(settings.secrets), sleep=lambda s: None)
 
 
 def statuses(delivery) -> dict[str, str]:

@@ -64,6 +64,17 @@ def _classify(outcome: Any) -> tuple[int | None, Mapping[str, str]] | None:
     return None if not isinstance(outcome, BaseException) else (-1, {})
 
 
+def _hint(status: int, what: str) -> str:
+    """What a refusal most likely means, said after the server's message."""
+    if status == 403 and what.startswith("open-metrics"):
+        # The token that listed the endpoint is allowed; open metrics are a plan feature, so no permission fixes this.
+        return " (the plan has no open metrics, which come with Team and Enterprise: not a token permission problem)"
+    if status in (401, 403):
+        return (" (the token needs the 'Manage Inference Endpoints' permission, inference.endpoints.write, "
+                "on this namespace)")
+    return ""
+
+
 def _describe(error: BaseException, what: str) -> HubError:
     """One line a person can act on; never includes headers (the token lives there)."""
     if isinstance(error, HubError):
@@ -72,10 +83,7 @@ def _describe(error: BaseException, what: str) -> HubError:
         status = error.response.status_code
         server = (error.server_message or "").strip().splitlines()[0:1]
         detail = f": {server[0]}" if server else ""
-        hint = ""
-        if status in (401, 403):
-            hint = (" (the token needs the 'Manage Inference Endpoints' permission, inference.endpoints.write, "
-                    "on this namespace)")
+        hint = _hint(status, what)
         if status == 404 and what.startswith(("pause", "scale-to-zero", "resume", "get")):
             return EndpointGone(f"{what}: HTTP {status}{detail}{hint}", status)
         return HubError(f"{what}: HTTP {status}{detail}{hint}", status, unreachable=status == 429 or status >= 500)

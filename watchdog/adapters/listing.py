@@ -7,7 +7,8 @@ So: follow `nextCursor`; when a page has no usable `nextCursor` but carries anot
 cursor twice; list the same endpoint name once; and say "listing may be incomplete" rather than stay silent when
 the answer gives reason to doubt it (a full page of 20, or of the `limit` asked for, with no cursor at all, a
 cursor answered with itself, a cursor of an unusable type, an absurd number of pages, a last page that says there
-is more — `hasMore`, a `total` above what was listed, a `next` link — with no cursor to follow).
+is more — `hasMore`, a `total` above what was listed, a `next` link, a key named like a cursor, such as
+`next_cursor` or `continuationToken` — with no cursor to follow).
 
 Page size: the spec gives `limit` a default of 20 and no maximum. The watchdog asks for PAGE_LIMIT (100) per page:
 five times fewer sequential round trips than the default, and the cap most list APIs (and the bundled fake) serve;
@@ -35,6 +36,12 @@ _MORE_FLAGS = ("hasMore", "has_more", "hasNext", "has_next", "more")
 _TOTAL_KEYS = ("total", "totalCount", "total_count", "totalItems", "count")
 _NEXT_LINKS = ("next", "nextPage", "next_page", "nextUrl", "next_url", "nextLink", "next_link", "nextPageToken",
                "next_page_token")
+# Another API's cursor under another name (`next_cursor`, `cursor`, `nextToken`, `continuationToken`): not followed
+# (the API documents nextCursor, and a guessed key could loop or skip), but named in the warning. Looked for on the
+# last page only: while the listing goes on, such a key is more likely a companion (`nextCursorExpiresAt`).
+_CURSOR_LIKE = ("cursor", "token", "continuation", "next")
+_KNOWN_KEYS = frozenset(k.lower() for k in ("items", *_CURSOR_KEYS, *_MORE_FLAGS, *_TOTAL_KEYS, *_NEXT_LINKS))
+_SHOWN_KEY = 40  # characters of a key's name in the warning: an odd API's key is not worth a paragraph
 
 
 def _more_hint(page: Mapping[str, Any], listed: int) -> str | None:
@@ -52,6 +59,20 @@ def _more_hint(page: Mapping[str, Any], listed: int) -> str | None:
         if value not in (None, "", False, [], {}):
             return f"the last page has a {key!r} link the watchdog does not follow"
     return None
+
+
+def _unknown_cursors(page: Mapping[str, Any], seen: set[str]) -> str | None:
+    """The page's keys named like a cursor, holding a string the watchdog never asked for, as a warning's start."""
+    keys = [key for key, value in page.items()
+            if isinstance(key, str) and key.lower() not in _KNOWN_KEYS
+            and any(word in key.lower() for word in _CURSOR_LIKE)
+            and isinstance(value, str) and value.strip() and value not in seen]
+    if not keys:
+        return None
+    names = ", ".join(repr(key if len(key) <= _SHOWN_KEY else key[:_SHOWN_KEY] + "…") for key in keys[:3])
+    more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+    return f"the last page has {'a key' if len(keys) == 1 else 'keys'} named like a cursor ({names}{more}) " \
+           "the watchdog does not follow (it follows nextCursor)"
 
 
 def _kind(value: Any) -> str:
@@ -137,9 +158,9 @@ def list_pages(fetch: Callable[[str | None, int | None], Any], namespace: str, *
             if candidate not in seen:
                 cursor = candidate
         if cursor is None:
-            hint = _more_hint(page, len(items))
-            if hint:
-                warnings.append(f"{hint}, and no cursor to follow: listing may be incomplete")
+            for hint in (_more_hint(page, len(items)), _unknown_cursors(page, seen)):
+                if hint:
+                    warnings.append(f"{hint}, and no cursor to follow: listing may be incomplete")
             break
         if pages >= MAX_PAGES:
             warnings.append(f"stopped after {MAX_PAGES} pages: listing may be incomplete")

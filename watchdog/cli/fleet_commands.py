@@ -186,6 +186,7 @@ def cmd_fleet(ctx: Context) -> int:
             settings=ctx.settings,
             slack_enabled=policy.notify.slack,
             github_enabled=policy.notify.github_issue,
+            redact=ctx.redact,
             sleep=ctx.runtime.sleep,
         )
         report = replace(report, alerts=tuple(delivery.results))
@@ -220,10 +221,12 @@ def _write_step_summary_for_check(ctx: Context, report: Report) -> None:
     path = ctx.settings.step_summary_path
     if not path:
         return
+    from watchdog.core.redact import scrub
     from watchdog.core.render.markdown import render_report_markdown
 
+    # Scrubbed before rendering too: Markdown escaping (`https\\://`) would hide a URL from a scrub of the text.
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(ctx.redact(render_report_markdown(report)) + "\n")
+        handle.write(ctx.redact(render_report_markdown(scrub(report, ctx.redact))) + "\n")
 
 
 def _pause_all_namespace(ctx: Context, policy: Policy) -> list[str]:

@@ -18,7 +18,7 @@ from watchdog.core.announcements import channel_memory, news, normalized_memory,
 from watchdog.core.events import Event, current_events, sort_key
 from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.model import AlertChannel, AlertResult, AlertStatus, Report
-from watchdog.core.redact import redact
+from watchdog.core.redact import scrub
 from watchdog.core.render.issue import DASHBOARD_TITLE, dashboard_body, news_comment
 from watchdog.core.render.markdown import render_step_summary
 from watchdog.core.render.slack import build_slack_payload
@@ -79,6 +79,7 @@ def deliver_alerts(
     settings: Settings,
     slack_enabled: bool | None,
     github_enabled: bool | None,
+    redact: Callable[[str], str],
     sleep: Callable[[float], None] = time.sleep,
     http_client: httpx.Client | None = None,
 ) -> AlertDelivery:
@@ -86,12 +87,17 @@ def deliver_alerts(
 
     A failing channel does not stop the others and keeps its news for the next run. In a dry run
     nothing is sent, every channel is rendered into `rendered`, and the memory is returned unchanged.
+
+    `redact` is the CLI's scrubber (every secret the run knows, the HF token included: an API may echo it in an
+    error). Everything sent or written here is made from the report and memory scrubbed by it, and passes it again.
     """
     webhook = settings.slack_webhook_url
     token = settings.github_token
     repository = settings.github_repository
     api_url = settings.github_api_url
-    secrets = (webhook, token)
+    # Scrubbed before rendering: escaping (`https\\://`) or truncation could hide a secret from a scrub of the text.
+    report = scrub(report, redact)
+    memory = scrub(memory, redact)
     link = settings.run_url
     current = current_events(report, now)
     new_memory = normalized_memory(memory)
@@ -110,8 +116,8 @@ def deliver_alerts(
     gh_news = news(remembered, current, report)
     if github.active or dry_run:
         all_news.update((e.key, e) for e in gh_news)
-        body = dashboard_body(report, now=now)
-        comment = news_comment(gh_news, now=now, run_url=link) if gh_news else None
+        body = redact(dashboard_body(report, now=now))
+        comment = redact(news_comment(gh_news, now=now, run_url=link)) if gh_news else None
         target = repository or "(GITHUB_REPOSITORY not set)"
         rendered.append(f"=== GitHub dashboard issue in {target}: {DASHBOARD_TITLE!r} ===\n--- body ---\n{body}"
                         + (f"--- new comment ---\n{comment}" if comment else "--- no comment: nothing new ---\n"))
@@ -130,7 +136,7 @@ def deliver_alerts(
             new_memory = with_channel(new_memory, GITHUB,
                                       remember(remembered, current, report, delivered=True, now=now))
         except Exception as exc:
-            results.append(_failure(GITHUB, exc, secrets))
+            results.append(_failure(GITHUB, exc, redact))
             new_memory = with_channel(new_memory, GITHUB,
                                       remember(remembered, current, report, delivered=False, now=now,
                                                undelivered=gh_news))
@@ -138,9 +144,9 @@ def deliver_alerts(
     # --- Slack digest ---
     remembered = channel_memory(memory, SLACK)
     slack_news = news(remembered, current, report)
-    payload = build_slack_payload(slack_news, now=now, dry_run=dry_run, run_url=link, issue_url=issue_url,
-                                  saved_this_month=report.ledger.month.saved if report.ledger else None,
-                                  idle_coverage=idle_coverage(r.endpoint for r in report.endpoints))
+    payload = scrub(build_slack_payload(slack_news, now=now, dry_run=dry_run, run_url=link, issue_url=issue_url,
+                                        saved_this_month=report.ledger.month.saved if report.ledger else None,
+                                        idle_coverage=idle_coverage(r.endpoint for r in report.endpoints)), redact)
     if slack.active or dry_run:
         all_news.update((e.key, e) for e in slack_news)
         shown = json.dumps(payload, indent=2, ensure_ascii=False) if slack_news else "(nothing new: no message)"
@@ -161,22 +167,22 @@ def deliver_alerts(
                                        f" ({_plural(delivery.attempts, 'attempt')})"))
             new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=True, now=now))
         except Exception as exc:
-            results.append(_failure(SLACK, exc, secrets))
+            results.append(_failure(SLACK, exc, redact))
             new_memory = with_channel(new_memory, SLACK, remember(remembered, current, report, delivered=False, now=now,
                                                                    undelivered=slack_news))
 
     events = tuple(sorted(all_news.values(), key=sort_key))
-    text = redact("\n".join(rendered), secrets)
+    text = redact("\n".join(rendered))
 
     # --- Step summary: always when GitHub provides one, quiet runs included ---
     summary_path = settings.step_summary_path
     if summary_path:
         appendix = (f"<details><summary>Alerts rendered by this dry run</summary>\n\n```text\n{text}\n```\n</details>"
                     if dry_run else "")
-        summary = render_step_summary(report, events, now=now, run_url=link, appendix=appendix)
+        summary = redact(render_step_summary(report, events, now=now, run_url=link, appendix=appendix))
         try:
             with open(summary_path, "a", encoding="utf-8") as handle:
-                handle.write(redact(summary, secrets))
+                handle.write(summary)
             results.append(AlertResult(STEP_SUMMARY, AlertStatus.SENT,
                                        detail=f"{len(summary.encode('utf-8'))} bytes appended"))
         except OSError as exc:
@@ -209,8 +215,8 @@ def _github_result(sync: DashboardSync, news_count: int) -> AlertResult:
     return AlertResult(GITHUB, AlertStatus.SENT, detail="; ".join(done))
 
 
-def _failure(channel: AlertChannel, exc: Exception, secrets: tuple[str, ...]) -> AlertResult:
+def _failure(channel: AlertChannel, exc: Exception, redact: Callable[[str], str]) -> AlertResult:
     message = str(exc) if isinstance(exc, (SlackError, GitHubError)) else f"unexpected {type(exc).__name__}: {exc}"
-    message = redact(message, secrets)
+    message = redact(message)
     log.warning("%s alert failed: %s", channel, message)
     return AlertResult(channel, AlertStatus.FAILED, error=message)
