@@ -257,12 +257,15 @@ def test_secrets_echoed_in_api_error_bodies_reach_no_channel(api, tmp_path):
         api.add_fault(Fault(route="list", namespace="alice", status=403, times=None,
                             message=f"listing refused for {echoed}"))
         api.add_fault(Fault(route="pause", status=403, times=None, message=f"{echoed} lacks permission"))
+        markdown, _ = run(api, tmp_path, "check", "--format", "markdown", extra=extra, name="check.json")
+        assert r"listing refused for Bearer \*\*\*" in markdown.stdout  # printed, escaped, and still masked
         result, report = run(api, tmp_path, "run", extra=extra)
         assert result.code == 1, result.stdout + result.stderr
         assert "***" in json.dumps(report) and "lacks permission" in summary.read_text()  # the messages did arrive
         assert slack.messages and github.issues and any(github.comments_on(n) for n in github.issues)
         channels = {
             "stdout/stderr": result.stdout + result.stderr,
+            "check --format markdown": markdown.stdout + markdown.stderr,
             "report": (tmp_path / "report.json").read_text(),
             "state": (tmp_path / "state.json").read_text(),
             "step summary": summary.read_text(),

@@ -42,9 +42,11 @@ def emit_report(ctx: Context, report: Report, rendered_alerts: str = "") -> None
         text = json.dumps(data, indent=2)
         ctx.out(text)
     elif fmt == "markdown":
+        from watchdog.core.redact import scrub
         from watchdog.core.render.markdown import render_report_markdown
 
-        ctx.out(render_report_markdown(report))
+        # Scrubbed before rendering: escaping (`https\\://`) would hide a URL from the scrub of the printed text.
+        ctx.out(render_report_markdown(scrub(report, ctx.redact)))
     else:
         ctx.out(render_text(report))
         if rendered_alerts:

@@ -89,7 +89,10 @@ def cmd_plan(ctx: Context) -> int:
         for ns in fleet.namespaces:
             if not ns.ok:
                 ctx.err(f"namespace {ns.name}: {ns.error}")
-    diff = plan_diff(old_policy, new_policy, snapshots, ctx.now)
+    from watchdog.core.redact import scrub
+
+    # Scrubbed before rendering, as every Markdown output: escaping (`https\\://`) would hide a URL from `redact`.
+    diff = plan_diff(old_policy, new_policy, scrub(tuple(snapshots), ctx.redact), ctx.now)
     markdown = render_plan_markdown(diff, ctx.args.base, new_path)
     ctx.out(markdown)
     if ctx.opt("report"):
