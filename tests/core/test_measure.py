@@ -14,7 +14,7 @@ from watchdog.core.measure import (
     validate_raw,
 )
 from watchdog.core.model import IdleSource, UptimeSource
-from watchdog.core.timestamps import parse_timestamp
+from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 
@@ -194,3 +194,10 @@ def test_cost_is_price_times_replicas_times_hours():
     assert snap.billed_replicas == 2
     assert snap.hourly_usd == 1.6
     assert snap.stretch_cost_usd(NOW) == 16.0
+
+
+def test_timestamps_are_written_with_a_four_digit_year():
+    # glibc's strftime("%Y") gave "1-01-01T00:00:00Z" for Go's zero time: not RFC 3339, refused by our own parser.
+    assert format_timestamp(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00Z"
+    assert format_timestamp(datetime(999, 3, 4, 5, 6, 7, tzinfo=UTC)) == "0999-03-04T05:06:07Z"
+    assert parse_timestamp(format_timestamp(datetime(1, 1, 1, tzinfo=UTC))) == datetime(1, 1, 1, tzinfo=UTC)
