@@ -13,6 +13,9 @@ from watchdog.core.endpoint_memory import STOPPED_AT
 from watchdog.core.idle import counter_evidence
 from watchdog.core.lenient import Reader, kind, preview, section
 from watchdog.core.model import KNOWN_STATES, EndpointSnapshot, EndpointState, IdleSource, UptimeSource
+from watchdog.core.replicas import ReplicaReading
+from watchdog.core.replicas import earliest_live_replica_start as earliest_live_replica_start
+from watchdog.core.replicas import read_replicas as read_replicas
 from watchdog.core.timestamps import format_timestamp, has_offset, parse_timestamp
 
 # One sample of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`, optionally with
@@ -51,80 +54,6 @@ def parse_request_counter(text: str) -> float | None:
 
 
 @dataclass(frozen=True)
-class ReplicaReading:
-    """What a `/replica` answer says about the current stretch, and what had to be tolerated to read it."""
-
-    started_at: datetime | None = None  # earliest `startedAt` among live replicas
-    tolerated: tuple[str, ...] = ()
-    note: str | None = None  # "no live replica with a start time" when the answer was readable but had none
-
-
-def _shape(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "keys " + (", ".join(sorted(map(str, value))) or "(none)")
-    return type(value).__name__
-
-
-_ABSENT = object()
-
-
-def read_replicas(payload: Any) -> ReplicaReading:
-    """Read the replica list leniently: `{"items": [...]}`, `{"replicas": [...]}` or a bare list.
-
-    The wrapper is undocumented (only the item, `ReplicaStatus {live, stage, startedAt?, stoppedAt?, ...}`, is
-    named), so the three plausible forms are read; any other shape is named, never turned into "no live replica".
-    A replica without a `live` flag counts as live only when it has no `stoppedAt`; one whose `live` is neither
-    true nor false is skipped (a malformed field never lengthens the uptime).
-    """
-    tolerated: list[str] = []
-    if isinstance(payload, list):
-        items, tolerated = payload, ["replica list came as a bare list (not under 'items')"]
-    elif isinstance(payload, Mapping) and isinstance(payload.get("items"), list):
-        items = payload["items"]
-    elif isinstance(payload, Mapping) and isinstance(payload.get("replicas"), list):
-        items, tolerated = payload["replicas"], ["replica list came under 'replicas' (not 'items')"]
-    else:
-        what = _shape(payload)
-        if isinstance(payload, Mapping) and "items" in payload:
-            what = f"items is {_shape(payload['items'])}"
-        return ReplicaReading(tolerated=(f"replica route answered an unrecognized shape: {what}",))
-    starts = []
-    for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            tolerated.append(f"replica list item {index} is not an object ({_shape(item)}): skipped")
-            continue
-        live = item.get("live", _ABSENT)
-        if live is False:
-            continue
-        if live is _ABSENT:
-            stopped = item.get("stoppedAt") is not None
-            tolerated.append(f"replica {index} has no 'live' flag: "
-                             + ("skipped, it has a stoppedAt" if stopped else "taken as live, it has no stoppedAt"))
-            if stopped:
-                continue
-        elif live is not True:
-            tolerated.append(f"replica {index} 'live' is {_shape(live)}, not true or false: skipped")
-            continue
-        if item.get("startedAt") is None:
-            continue
-        started = parse_timestamp(item.get("startedAt"))
-        if started is None:
-            tolerated.append(f"replica {index} startedAt is not a timestamp ({item.get('startedAt')!r}): skipped")
-            continue
-        starts.append(started)
-    if not starts:
-        return ReplicaReading(tolerated=tuple(tolerated), note="no live replica with a start time")
-    return ReplicaReading(min(starts), tuple(tolerated))
-
-
-def earliest_live_replica_start(payload: Any) -> datetime | None:
-    """Earliest `startedAt` among live replicas of a `/replica` answer; None when there is none."""
-    return read_replicas(payload).started_at
-
-
-@dataclass(frozen=True)
 class Signals:
     """What the adapter fetched beside the listing for one endpoint (None = not fetched or failed)."""
 
@@ -134,6 +63,12 @@ class Signals:
     notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
     tolerated: tuple[str, ...] = ()  # answers read leniently ("replica list came as a bare list", ...)
     metrics_status: int | None = None  # HTTP status of an open-metrics call that was refused (403, 404, ...)
+
+
+def replica_signals(reading: ReplicaReading) -> Signals:
+    """The replica part of an endpoint's signals, as the adapter hands it to `measure`."""
+    return Signals(replica_started_at=reading.started_at, notes=(reading.note,) if reading.note else (),
+                   tolerated=reading.tolerated)
 
 
 def _state(value: Any) -> EndpointState | str:
