@@ -131,7 +131,8 @@ def test_not_billable_has_no_uptime_and_no_memory():
     assert snap.running_since_source is UptimeSource.NOT_BILLABLE
     assert snap.uptime_seconds(NOW) is None
     assert snap.hourly_usd == 0.0
-    assert memory == {}  # the stretch ended: the next billable stretch starts afresh
+    # The stretch ended: the next billable stretch starts afresh, after this sighting (which bounds it).
+    assert memory == {"seen_not_billing_at": "2026-11-23T02:17:00Z", "created_at": ts(timedelta(days=10))[:19] + "Z"}
 
 
 def test_idle_from_last_used_at_is_capped_at_the_running_stretch():
