@@ -14,7 +14,7 @@ import pytest
 from tests.inprocess import env_for, run_watchdog
 from tests.paths import PACKAGE
 from watchdog.core.measure import Signals, measure
-from watchdog.core.model import IdleSource
+from watchdog.core.model import IdleSource, UptimeSource
 from watchdog.core.timestamps import format_timestamp
 from watchdog.fakes.clock import FakeClock
 from watchdog.fakes.endpoints_api import FakeEndpointsAPI
@@ -137,3 +137,60 @@ def test_an_old_state_file_loads_and_never_gives_a_longer_idle_than_the_truth(ol
     assert no_lua.idle_seconds(later) <= (later - (T0 + old_change_offset)).total_seconds()
     assert "last_change_at" not in memory["counter"] and memory["counter"]["flat_since"]  # migrated
     assert "earlier version" in no_lua.last_activity_evidence
+
+
+# -- a run that saw the endpoint not billing ends what the counter can prove (review finding 2) ------------------
+
+def paused_raw(updated: datetime) -> dict:
+    payload = raw(updated=updated)
+    payload["status"].update(state="paused", readyReplica=0, targetReplica=0)
+    return payload
+
+
+def test_a_run_that_sees_it_not_billing_drops_the_counter_samples_and_remembers_the_sighting():
+    updated = T0 - timedelta(days=3)
+    _, m1 = measure(raw(updated=updated), "ns", Signals(request_counter=0), None, T0)
+    night2 = T0 + timedelta(days=1)
+    paused, m2 = measure(paused_raw(updated), "ns", Signals(), m1, night2)
+    assert "counter" not in m2 and "first_billable_at" not in m2
+    assert m2["seen_not_billing_at"] == format_timestamp(night2)
+    assert any("request-counter samples are dropped" in n for n in paused.measurement_notes), paused.measurement_notes
+
+
+def test_idle_never_reaches_back_before_a_sighting_of_it_not_billing():
+    # Night 1 running (first counter sample), night 2 seen paused, night 3 resumed 17 minutes before the run by
+    # someone else; status.updatedAt never moved and no replica start is known. The counter is flat at 0 again.
+    updated = T0 - timedelta(days=3)
+    _, m1 = measure(raw(updated=updated), "ns", Signals(request_counter=0), None, T0)
+    night2 = T0 + timedelta(days=1)
+    _, m2 = measure(paused_raw(updated), "ns", Signals(), m1, night2)
+    night3 = night2 + timedelta(days=1)
+    snap, m3 = measure(raw(updated=updated), "ns", Signals(request_counter=0), m2, night3)
+    assert snap.idle_seconds(night3) is None and snap.last_activity_source is IdleSource.UNKNOWN  # never "idle 2d"
+    assert snap.running_since is None or snap.running_since >= night2  # nor "running 4d"
+    assert any("not billing" in n for n in snap.measurement_notes), snap.measurement_notes
+    night4 = night3 + timedelta(hours=3)
+    later, _ = measure(raw(updated=updated), "ns", Signals(request_counter=0), m3, night4)
+    assert later.idle_seconds(night4) == 3 * 3600  # from night 3's first sample: its own stretch
+
+
+def test_last_used_at_from_before_a_sighting_of_it_not_billing_is_not_idle_of_this_stretch():
+    updated = T0 - timedelta(days=3)
+    _, m2 = measure(paused_raw(updated), "ns", Signals(), None, T0)
+    night = T0 + timedelta(days=1)
+    snap, _ = measure(raw(T0 - timedelta(hours=5), updated=updated), "ns", Signals(), m2, night)
+    assert snap.idle_seconds(night) is None, snap.last_activity_evidence  # not 29h: the resume came later
+    # With a replica start after the sighting, idle counts from that start.
+    started = night - timedelta(minutes=20)
+    known, _ = measure(raw(T0 - timedelta(hours=5), updated=updated), "ns", Signals(replica_started_at=started), m2,
+                       night)
+    assert known.idle_seconds(night) == 20 * 60
+
+
+def test_a_replica_start_before_a_sighting_of_it_not_billing_is_not_this_stretch():
+    updated = T0 - timedelta(days=3)
+    _, m2 = measure(paused_raw(updated), "ns", Signals(), None, T0)
+    night = T0 + timedelta(days=1)
+    snap, _ = measure(raw(updated=updated), "ns", Signals(replica_started_at=T0 - timedelta(days=2)), m2, night)
+    assert snap.running_since_source is not UptimeSource.REPLICA
+    assert any("not billing" in t for t in snap.tolerated), snap.tolerated

@@ -14,7 +14,7 @@ from watchdog.core.measure import (
     validate_raw,
 )
 from watchdog.core.model import IdleSource, UptimeSource
-from watchdog.core.timestamps import parse_timestamp
+from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 
@@ -131,7 +131,8 @@ def test_not_billable_has_no_uptime_and_no_memory():
     assert snap.running_since_source is UptimeSource.NOT_BILLABLE
     assert snap.uptime_seconds(NOW) is None
     assert snap.hourly_usd == 0.0
-    assert memory == {}  # the stretch ended: the next billable stretch starts afresh
+    # The stretch ended: the next billable stretch starts afresh, after this sighting (which bounds it).
+    assert memory == {"seen_not_billing_at": "2026-11-23T02:17:00Z", "created_at": ts(timedelta(days=10))[:19] + "Z"}
 
 
 def test_idle_from_last_used_at_is_capped_at_the_running_stretch():
@@ -195,3 +196,9 @@ def test_cost_is_price_times_replicas_times_hours():
     assert snap.hourly_usd == 1.6
     assert snap.stretch_cost_usd(NOW) == 16.0
 
+
+def test_timestamps_are_written_with_a_four_digit_year():
+    # glibc's strftime("%Y") gave "1-01-01T00:00:00Z" for Go's zero time: not RFC 3339, refused by our own parser.
+    assert format_timestamp(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00Z"
+    assert format_timestamp(datetime(999, 3, 4, 5, 6, 7, tzinfo=UTC)) == "0999-03-04T05:06:07Z"
+    assert parse_timestamp(format_timestamp(datetime(1, 1, 1, tzinfo=UTC))) == datetime(1, 1, 1, tzinfo=UTC)

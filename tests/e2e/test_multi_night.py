@@ -153,3 +153,34 @@ def test_an_endpoint_deleted_and_recreated_under_the_same_name(tmp_path):
         api.advance(3 * 3600)
         assert nights.run() == {"phoenix": "pause"}  # its own counter, flat for 3h
         assert nights.entry("phoenix")["uptime_seconds"] == 6 * 3600
+
+
+def test_a_flat_counter_is_not_trusted_across_a_night_that_saw_it_paused(tmp_path):
+    # Review finding 2: someone else paused it one night and resumed it 17 minutes before the next run; the replica
+    # route fails and status.updatedAt never moves, so only the watchdog's own sighting of it paused tells the
+    # stretches apart. The counter restarts at 0, as flat as the old replica's was.
+    with fake({"name": "ctr", "instance": L4, "repository": "o/m", "running_for": "30h", "requests_total": 0,
+               "min_replica": 1}) as api:
+        api.add_fault(Fault(route="replica", name="ctr", status=500, times=None))
+        api.set_shapes("acme-ml", "ctr", endpoint=[Edit("set", "status.updatedAt", iso_z(T - timedelta(hours=30)))])
+        nights = Nights(api, tmp_path)
+        assert nights.run() == {"ctr": "notify"}  # first counter sample: idle unknown
+        api.advance(3600)
+        someone(api, "pause", "ctr")
+        api.advance(23 * 3600)
+        assert nights.run() == {"ctr": "keep"} and nights.entry("ctr")["state"] == "paused"
+        api.advance(24 * 3600 - 17 * 60)
+        someone(api, "resume", "ctr")
+        api.advance(17 * 60)
+        # Before the fix: "idle >= 2d > max_idle 2h ... no request since the first counter sample" and a pause.
+        assert nights.run() == {"ctr": "notify"}
+        ctr = nights.entry("ctr")
+        assert ctr["idle_seconds"] is None and ctr["outcome"] != "paused"
+        assert ctr["uptime_seconds"] is None or ctr["uptime_seconds"] <= 24 * 3600
+        assert any("not billing" in n for n in ctr["measurement_notes"]), ctr["measurement_notes"]
+        assert api.state_of("acme-ml", "ctr") == "running"
+        api.advance(3 * 3600)
+        # This stretch's own samples: flat since night 3 for 3h > max_idle 2h, so the counter still acts.
+        assert nights.run() == {"ctr": "pause"}
+        assert "no request since the first counter sample at 2026-12-03T01:00:00Z" in \
+            nights.entry("ctr")["last_activity_evidence"]

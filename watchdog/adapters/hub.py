@@ -25,8 +25,9 @@ from watchdog.adapters.environment import DEFAULT_ENDPOINTS_API_URL
 from watchdog.adapters.http_retry import RetryPolicy, call_with_retries
 from watchdog.adapters.interface import EndpointGone, HubError, Listing
 from watchdog.adapters.listing import PAGE_LIMIT, list_pages
-from watchdog.core.measure import Signals, read_replicas, read_request_counter
+from watchdog.core.measure import Signals, read_request_counter, replica_signals
 from watchdog.core.prices import PriceList, read_price_list
+from watchdog.core.replicas import read_replicas
 
 DEFAULT_API_URL = DEFAULT_ENDPOINTS_API_URL
 DEFAULT_RETRY = RetryPolicy()  # one shared default: RetryPolicy is frozen
@@ -232,8 +233,7 @@ class EndpointsHub:
             reading = read_replicas(self._call(f"replicas of {namespace}/{name}", lambda: self._get(route).json()))
         except HubError as error:  # includes an answer that is not JSON at all
             return Signals(notes=(f"replica start unknown: {error}",))
-        return Signals(replica_started_at=reading.started_at, notes=(reading.note,) if reading.note else (),
-                       tolerated=reading.tolerated)
+        return replica_signals(reading)
 
     def open_metrics(self, namespace: str, raw: Mapping[str, Any]) -> Signals:
         """Request counter of a billable endpoint (`GET .../open-metrics`); a refusal keeps its HTTP status."""

@@ -17,6 +17,9 @@ from watchdog.core.timestamps import format_timestamp
 # When this watchdog paused or scaled the endpoint to zero. Kept while it is not billable; when it bills again the
 # owner resumed it, and a status.updatedAt older than this says nothing about the new stretch.
 STOPPED_AT = "stopped_at"
+# When a run last saw the endpoint not billing (paused, scaled to zero, failed: by anyone). Kept while it bills again:
+# the current stretch began after it, so no uptime, idle or counter evidence may reach back before it.
+SEEN_NOT_BILLING = "seen_not_billing_at"
 
 _STOPS = (Outcome.PAUSED, Outcome.SCALED_TO_ZERO)
 

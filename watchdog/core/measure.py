@@ -10,10 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from watchdog.core.endpoint_json import describe_raw, validate_raw
-from watchdog.core.endpoint_memory import STOPPED_AT
+from watchdog.core.endpoint_memory import SEEN_NOT_BILLING, STOPPED_AT
 from watchdog.core.idle import counter_evidence
 from watchdog.core.lenient import section
 from watchdog.core.model import EndpointSnapshot, IdleSource, UptimeSource
+from watchdog.core.replicas import CLOCK_SKEW, ReplicaReading, plausible_start
+from watchdog.core.replicas import earliest_live_replica_start as earliest_live_replica_start
+from watchdog.core.replicas import read_replicas as read_replicas
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 # One sample of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`, optionally with
@@ -52,89 +55,23 @@ def parse_request_counter(text: str) -> float | None:
 
 
 @dataclass(frozen=True)
-class ReplicaReading:
-    """What a `/replica` answer says about the current stretch, and what had to be tolerated to read it."""
-
-    started_at: datetime | None = None  # earliest `startedAt` among live replicas
-    tolerated: tuple[str, ...] = ()
-    note: str | None = None  # "no live replica with a start time" when the answer was readable but had none
-
-
-def _shape(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "keys " + (", ".join(sorted(map(str, value))) or "(none)")
-    return type(value).__name__
-
-
-_ABSENT = object()
-
-
-def read_replicas(payload: Any) -> ReplicaReading:
-    """Read the replica list leniently: `{"items": [...]}`, `{"replicas": [...]}` or a bare list.
-
-    The wrapper is undocumented (only the item, `ReplicaStatus {live, stage, startedAt?, stoppedAt?, ...}`, is
-    named), so the three plausible forms are read; any other shape is named, never turned into "no live replica".
-    A replica without a `live` flag counts as live only when it has no `stoppedAt`; one whose `live` is neither
-    true nor false is skipped (a malformed field never lengthens the uptime).
-    """
-    tolerated: list[str] = []
-    if isinstance(payload, list):
-        items, tolerated = payload, ["replica list came as a bare list (not under 'items')"]
-    elif isinstance(payload, Mapping) and isinstance(payload.get("items"), list):
-        items = payload["items"]
-    elif isinstance(payload, Mapping) and isinstance(payload.get("replicas"), list):
-        items, tolerated = payload["replicas"], ["replica list came under 'replicas' (not 'items')"]
-    else:
-        what = _shape(payload)
-        if isinstance(payload, Mapping) and "items" in payload:
-            what = f"items is {_shape(payload['items'])}"
-        return ReplicaReading(tolerated=(f"replica route answered an unrecognized shape: {what}",))
-    starts = []
-    for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            tolerated.append(f"replica list item {index} is not an object ({_shape(item)}): skipped")
-            continue
-        live = item.get("live", _ABSENT)
-        if live is False:
-            continue
-        if live is _ABSENT:
-            stopped = item.get("stoppedAt") is not None
-            tolerated.append(f"replica {index} has no 'live' flag: "
-                             + ("skipped, it has a stoppedAt" if stopped else "taken as live, it has no stoppedAt"))
-            if stopped:
-                continue
-        elif live is not True:
-            tolerated.append(f"replica {index} 'live' is {_shape(live)}, not true or false: skipped")
-            continue
-        if item.get("startedAt") is None:
-            continue
-        started = parse_timestamp(item.get("startedAt"))
-        if started is None:
-            tolerated.append(f"replica {index} startedAt is not a timestamp ({item.get('startedAt')!r}): skipped")
-            continue
-        starts.append(started)
-    if not starts:
-        return ReplicaReading(tolerated=tuple(tolerated), note="no live replica with a start time")
-    return ReplicaReading(min(starts), tuple(tolerated))
-
-
-def earliest_live_replica_start(payload: Any) -> datetime | None:
-    """Earliest `startedAt` among live replicas of a `/replica` answer; None when there is none."""
-    return read_replicas(payload).started_at
-
-
-@dataclass(frozen=True)
 class Signals:
     """What the adapter fetched beside the listing for one endpoint (None = not fetched or failed)."""
 
     price_per_replica_hour: float | None = None
     replica_started_at: datetime | None = None
+    # Every live replica's start, when the adapter read them (else `replica_started_at` alone is the candidate).
+    replica_starts: tuple[datetime, ...] = ()
     request_counter: float | None = None
     notes: tuple[str, ...] = ()  # why a signal is missing ("replica route answered 500", ...)
     tolerated: tuple[str, ...] = ()  # answers read leniently ("replica list came as a bare list", ...)
     metrics_status: int | None = None  # HTTP status of an open-metrics call that was refused (403, 404, ...)
+
+
+def replica_signals(reading: ReplicaReading) -> Signals:
+    """The replica part of an endpoint's signals, as the adapter hands it to `measure`."""
+    return Signals(replica_started_at=reading.started_at, replica_starts=reading.starts,
+                   notes=(reading.note,) if reading.note else (), tolerated=reading.tolerated)
 
 
 def measure(
@@ -168,8 +105,10 @@ def measure(
                      f"{remembered_created}): earlier measurements discarded")
         memory = {}
     new_memory: dict[str, Any] = {}
-    running_since, uptime_source = _uptime(base, signals, memory, now, notes, new_memory)
-    idle = _last_activity(raw, base, signals, memory, now, running_since, notes, new_memory)
+    tolerated: list[str] = []
+    replica = _replica_start(base, signals, memory, now, tolerated)
+    running_since, uptime_source = _uptime(base, replica, memory, now, notes, new_memory)
+    idle = _last_activity(raw, base, signals, replica, memory, now, running_since, notes, tolerated, new_memory)
     if signals.price_per_replica_hour is None and base.billable:
         notes.append(f"no price for instance {base.instance!r} in the namespace's hardware list")
     snapshot = replace(
@@ -179,7 +118,7 @@ def measure(
         running_since_source=uptime_source,
         **idle,
         measurement_notes=tuple(notes),
-        tolerated=(*base.tolerated, *signals.tolerated),
+        tolerated=(*base.tolerated, *signals.tolerated, *tolerated),
     )
     if new_memory and base.created_at is not None:
         new_memory["created_at"] = format_timestamp(base.created_at)
@@ -189,21 +128,35 @@ def measure(
 # A replica that started this long after the first run that saw the endpoint billable is a new replica, not the
 # runner's and the API's clocks disagreeing.
 _RESTART_SLACK = timedelta(minutes=5)
+def _replica_start(base: EndpointSnapshot, signals: Signals, memory: Mapping[str, Any], now: datetime,
+                   tolerated: list[str]) -> datetime | None:
+    """The earliest replica start that can belong to the current stretch (`core/replicas.py`); the rest are named."""
+    if not base.billable:
+        return None
+    candidates = signals.replica_starts or ((signals.replica_started_at,) if signals.replica_started_at else ())
+    start, skipped = plausible_start(candidates, base.created_at, parse_timestamp(memory.get(SEEN_NOT_BILLING)), now)
+    tolerated.extend(skipped)
+    return start
 
 
 def _uptime(
     base: EndpointSnapshot,
-    signals: Signals,
+    replica: datetime | None,
     memory: Mapping[str, Any],
     now: datetime,
     notes: list[str],
     new_memory: dict[str, Any],
 ) -> tuple[datetime | None, UptimeSource]:
     stopped = parse_timestamp(memory.get(STOPPED_AT))
+    seen = parse_timestamp(memory.get(SEEN_NOT_BILLING))
     if not base.billable:
         if stopped is not None:  # kept until it bills again: then it was resumed after this watchdog stopped it
             new_memory[STOPPED_AT] = format_timestamp(stopped)
+        # Whoever stopped it, the next stretch starts after this run: nothing measured later may reach back before.
+        new_memory[SEEN_NOT_BILLING] = format_timestamp(now)
         return None, UptimeSource.NOT_BILLABLE
+    if seen is not None:
+        new_memory[SEEN_NOT_BILLING] = format_timestamp(seen)
     remembered = parse_timestamp(memory.get("first_billable_at"))
     if remembered is not None and base.updated_at is not None and base.updated_at > remembered:
         # Someone changed the endpoint since we first saw it billable (perhaps paused and resumed it):
@@ -211,7 +164,6 @@ def _uptime(
         remembered = base.updated_at
     first_billable = remembered or now
     new_memory["first_billable_at"] = format_timestamp(first_billable)
-    replica = signals.replica_started_at
     can_sleep = base.min_replicas is None or base.min_replicas < 1
     if replica is not None:
         if remembered is not None and not can_sleep and replica > remembered + _RESTART_SLACK:
@@ -235,6 +187,11 @@ def _uptime(
         notes.append(f"resumed since this watchdog stopped it at {format_timestamp(stopped)}; status.updatedAt "
                      "predates that and no replica start time is known, so uptime is unknown until the next run")
         return None, UptimeSource.UNKNOWN
+    if seen is not None and (base.updated_at is None or base.updated_at <= seen):
+        # Stopped by someone else and resumed since, with updatedAt unmoved: the same reasoning as for our own stop.
+        notes.append(f"billing again since a run saw it not billing at {format_timestamp(seen)}; status.updatedAt "
+                     "predates that and no replica start time is known, so uptime is unknown until the next run")
+        return None, UptimeSource.UNKNOWN
     if base.updated_at is not None:
         notes.append("uptime from status.updatedAt only (weak): no replica start time and no earlier run saw it")
         return base.updated_at, UptimeSource.UPDATED_AT
@@ -245,39 +202,57 @@ def _last_activity(
     raw: Mapping[str, Any],
     base: EndpointSnapshot,
     signals: Signals,
+    replica: datetime | None,
     memory: Mapping[str, Any],
     now: datetime,
     running_since: datetime | None,
     notes: list[str],
+    tolerated: list[str],
     new_memory: dict[str, Any],
 ) -> dict[str, Any]:
     """Last activity = the latest *evidence* of a request (lastUsedAt, counter movement), never a sampling time.
 
     With no evidence but a counter that has not moved since it was first sampled, idle is at least the time since
-    that sample (`no_request_since`). Either way idle never exceeds the current billable stretch.
+    that sample (`no_request_since`). Either way idle never exceeds the current billable stretch, and never reaches
+    back before a run that saw the endpoint not billing.
     """
-    counter, counter_memory, counter_notes = counter_evidence(signals.request_counter, memory.get("counter"), now)
+    previous = memory.get("counter")
+    if not base.billable:
+        # A later stretch has new replicas and new counters: a flat counter then proves nothing about the time
+        # before this sighting (it once read "no request since" across a night the endpoint was seen paused).
+        if previous is not None:
+            notes.append("not billing: the remembered request-counter samples are dropped; a later stretch is "
+                         "sampled afresh")
+        previous = None
+    counter, counter_memory, counter_notes = counter_evidence(signals.request_counter if base.billable else None,
+                                                              previous, now)
     notes.extend(counter_notes)
     if counter_memory is not None:
         new_memory["counter"] = counter_memory
     status = section(raw, "status")
     evidence: list[tuple[datetime, IdleSource, str]] = []
     last_used = parse_timestamp(status.get("lastUsedAt"))
+    if last_used is not None and last_used > now + CLOCK_SKEW:
+        # Not a request yet to come: a wrong clock or field. Read as evidence it would claim idle 0s.
+        tolerated.append(f"status.lastUsedAt {format_timestamp(last_used)} is in the future (now "
+                         f"{format_timestamp(now)}): ignored")
+        last_used = None
     if last_used is not None:
         evidence.append((last_used, IdleSource.LAST_USED_AT, f"status.lastUsedAt {format_timestamp(last_used)}"))
     if counter.moved_at is not None and counter.moved_text:
         evidence.append((counter.moved_at, IdleSource.METRICS, counter.moved_text))
     # Idle never exceeds the shortest stretch the evidence allows: after a replica restart, idle counts from the
     # new replica even when uptime counts from the earlier runs (a pause on idle must never rest on a guess).
-    starts = [s for s in (running_since, signals.replica_started_at) if s is not None]
+    seen = parse_timestamp(memory.get(SEEN_NOT_BILLING))
+    starts = [s for s in (running_since, replica, seen) if s is not None]
     floor = max(starts) if starts else base.updated_at
-    # Resumed after this watchdog stopped it, at an unknown instant: a sign of life from before the stop says
-    # nothing about the new stretch, and capping idle at the stop would overstate it (the resume came later).
-    resumed_after = parse_timestamp(memory.get(STOPPED_AT)) if base.billable and running_since is None else None
+    # Resumed after it stopped billing, at an unknown instant: a sign of life from before the stop says nothing
+    # about the new stretch, and capping idle at the stop would overstate it (the resume came later).
+    resumed_after, gap = _last_gap(memory) if base.billable and running_since is None else (None, "")
     if evidence:
         activity, source, text = max(evidence, key=lambda e: e[0])  # the newest sign of life wins
         if resumed_after is not None and activity < resumed_after:
-            notes.append(f"idle unknown: the last sign of life ({text}) predates this watchdog's stop at "
+            notes.append(f"idle unknown: the last sign of life ({text}) predates {gap} at "
                          f"{format_timestamp(resumed_after)}, and when it was resumed since is unknown")
             return {"last_activity_source": IdleSource.UNKNOWN}
         if base.billable and floor is not None and activity < floor:
@@ -287,7 +262,7 @@ def _last_activity(
     if counter.quiet_since is not None and counter.quiet_text:
         since, text = counter.quiet_since, counter.quiet_text
         if resumed_after is not None and since < resumed_after:
-            notes.append(f"idle unknown: the request counter has been flat since before this watchdog's stop at "
+            notes.append(f"idle unknown: the request counter has been flat since before {gap} at "
                          f"{format_timestamp(resumed_after)}, and when it was resumed since is unknown")
             return {"last_activity_source": IdleSource.UNKNOWN}
         if base.billable and floor is not None and since < floor:
@@ -296,3 +271,12 @@ def _last_activity(
         return {"no_request_since": since, "last_activity_source": IdleSource.METRICS,
                 "last_activity_evidence": text + ": idle is at least the time since"}
     return {"last_activity_source": IdleSource.UNKNOWN}
+
+
+def _last_gap(memory: Mapping[str, Any]) -> tuple[datetime | None, str]:
+    """The latest instant the endpoint is known not to have billed (this watchdog's stop, or a run's sighting of it
+    not billing), and how to name it; (None, "") when there is none."""
+    known = ((parse_timestamp(memory.get(STOPPED_AT)), "this watchdog's stop"),
+             (parse_timestamp(memory.get(SEEN_NOT_BILLING)), "a run that saw it not billing"))
+    gaps = [(t, label) for t, label in known if t is not None]
+    return max(gaps, key=lambda g: g[0]) if gaps else (None, "")

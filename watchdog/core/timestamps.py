@@ -53,7 +53,13 @@ def has_offset(value: Any) -> bool:
 
 
 def format_timestamp(value: datetime | None) -> str | None:
-    """Render a UTC timestamp as `YYYY-MM-DDTHH:MM:SSZ` (the form the API and our report use)."""
+    """Render a UTC timestamp as `YYYY-MM-DDTHH:MM:SSZ` (the form the API and our report use).
+
+    Not `strftime("%Y")`: glibc does not pad the year, so Go's zero time came out as `1-01-01T00:00:00Z`, which is
+    not RFC 3339 and which this module's own parser refuses.
+    """
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = value.astimezone(UTC)
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+            f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z")

@@ -214,6 +214,7 @@ def _signals(ns: _Namespace, index: int, raw: Mapping[str, Any]) -> Signals:
     return Signals(
         price_per_replica_hour=ns.prices.get(str(compute.get("id"))),
         replica_started_at=replica.replica_started_at,
+        replica_starts=replica.replica_starts,
         request_counter=metrics.request_counter,
         notes=(*replica.notes, *metrics.notes, *((ns.price_note,) if ns.price_note else ())),
         tolerated=(*replica.tolerated, *metrics.tolerated, *price_notes(ns.prices, compute.get("id"))),
