@@ -188,7 +188,7 @@ def test_malformed_payloads_are_unmeasurable_and_keep_no_memory(mutate, problem)
 
 
 def test_cost_is_price_times_replicas_times_hours():
-    payload = raw()
+    payload = raw(min_replica=2)  # a fixed size: the stretch ran 2 replicas all along
     payload["status"].update(readyReplica=2, targetReplica=2)
     snap, _ = measure(payload, "ns", Signals(price_per_replica_hour=0.8, replica_started_at=NOW - timedelta(hours=10)),
                       None, NOW)

@@ -22,6 +22,8 @@ endpoints:
   - match: "eval-*"
     max_uptime: 8h
     max_idle: 6h
+  - match: "grow-*"
+    max_cost: 40
 """
 
 
@@ -184,3 +186,22 @@ def test_a_flat_counter_is_not_trusted_across_a_night_that_saw_it_paused(tmp_pat
         assert nights.run() == {"ctr": "pause"}
         assert "no request since the first counter sample at 2026-12-03T01:00:00Z" in \
             nights.entry("ctr")["last_activity_evidence"]
+
+
+def test_a_stretch_that_grew_is_priced_from_the_counts_the_runs_saw(tmp_path):
+    """One replica for 20 h, then an update to four: $20.67 billed, not 4 x 20 h = $80.67 against max_cost $40."""
+    a10g = "aws-us-east-1-nvidia-a10g-x1"  # $1.00 per replica-hour in the fake's hardware list
+    with fake({"name": "grow-a", "instance": a10g, "repository": "org/m", "running_for": "20h",
+               "last_used_ago": "1m"}) as api:
+        api.update_delay = 0
+        nights = Nights(api, tmp_path)
+        assert nights.run() == {"grow-a": "keep"}
+        assert nights.entry("grow-a")["stretch_cost_usd"] == 20.0
+        response = httpx.put(f"{api.api_url}/endpoint/acme-ml/grow-a", headers={"Authorization": "Bearer hf_other"},
+                             json={"compute": {"scaling": {"minReplica": 4, "maxReplica": 4}}})
+        assert response.status_code == 200, response.text
+        api.advance(600)
+        assert nights.run() == {"grow-a": "keep"}  # was: pause, "stretch cost $80.67 > max_cost $40"
+        entry = nights.entry("grow-a")
+        assert entry["ready_replicas"] == 4 and entry["stretch_cost_is_lower_bound"] is True
+        assert entry["stretch_cost_usd"] == 20.17  # 20 h x 1 + 10 min x min(1, 4): at least what was billed

@@ -64,6 +64,7 @@ class Event:
     outcome: str | None = None
     hourly_usd: float | None = None  # burn rate before the action (what a pause saves)
     stretch_usd: float | None = None  # cost of the current billable stretch so far
+    stretch_at_least: bool = False  # the replica count changed within it: `stretch_usd` is a lower bound
     undo: str | None = None  # the command that reverses what the watchdog did
     undo_note: str | None = None  # what that command cannot restore (a reconfiguration's cleared timeout)
     # Set on news an earlier run could not deliver and this run carries over: when it happened (ISO 8601, UTC).
@@ -119,6 +120,7 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         outcome=result.outcome.value,
         hourly_usd=ep.hourly_usd,
         stretch_usd=ep.stretch_cost_usd(now),
+        stretch_at_least=not ep.stretch_cost_exact(now),
         rule_index=ev.rule.index,
         rule_match=ev.rule.match,
     )

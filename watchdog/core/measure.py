@@ -17,6 +17,7 @@ from watchdog.core.model import EndpointSnapshot, IdleSource, UptimeSource
 from watchdog.core.replicas import CLOCK_SKEW, ReplicaReading, plausible_start
 from watchdog.core.replicas import earliest_live_replica_start as earliest_live_replica_start
 from watchdog.core.replicas import read_replicas as read_replicas
+from watchdog.core.stretch_cost import SAMPLES_KEY, ReplicaSample, remembered_samples, samples_memory
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 # One sample of the request counter, e.g. `http_requests{replica_id="r1",status_code="200"} 42`, optionally with
@@ -111,11 +112,15 @@ def measure(
     idle = _last_activity(raw, base, signals, replica, memory, now, running_since, notes, tolerated, new_memory)
     if signals.price_per_replica_hour is None and base.billable:
         notes.append(f"no price for instance {base.instance!r} in the namespace's hardware list")
+    samples = remembered_samples(memory.get(SAMPLES_KEY), running_since) if base.billable else ()
+    if base.billable and running_since is not None:
+        new_memory[SAMPLES_KEY] = samples_memory(samples, ReplicaSample(now, base.billed_replicas, base.min_replicas))
     snapshot = replace(
         base,
         price_per_replica_hour=signals.price_per_replica_hour,
         running_since=running_since,
         running_since_source=uptime_source,
+        replica_samples=samples,
         **idle,
         measurement_notes=tuple(notes),
         tolerated=(*base.tolerated, *signals.tolerated, *tolerated),

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from watchdog.core.stretch_cost import ReplicaSample, replica_hours
+
 if TYPE_CHECKING:  # the ledger imports this module
     from watchdog.core.ledger import Ledger
 
@@ -179,6 +181,8 @@ class EndpointSnapshot:
     # Policy match fields (`name`, `repository`, `tag`, `instance_type`) the API sent missing or malformed: a rule
     # matching on one of them may or may not cover this endpoint, so it must not silently fall to a later rule.
     unreadable_match_fields: tuple[str, ...] = ()
+    # The replica counts earlier runs saw in this stretch, oldest first: what prices the stretch (`stretch_cost.py`).
+    replica_samples: tuple[ReplicaSample, ...] = ()
 
     @property
     def key(self) -> str:
@@ -231,12 +235,23 @@ class EndpointSnapshot:
         return self.last_activity is None and self.no_request_since is not None
 
     def stretch_cost_usd(self, now: datetime) -> float | None:
-        """Cost of the current billable stretch: hourly price x replicas x hours."""
-        uptime = self.uptime_seconds(now)
-        rate = self.hourly_usd
-        if uptime is None or rate is None:
+        """Cost of the current billable stretch: price per replica-hour x the replica-hours the runs saw
+        (`core/stretch_cost.py`: a lower bound when the count changed); None when unknown or not billable."""
+        priced = self._replica_hours(now)
+        if priced is None or self.price_per_replica_hour is None:
             return None
-        return round(rate * uptime / 3600, 2)
+        return round(self.price_per_replica_hour * priced[0], 2)
+
+    def stretch_cost_exact(self, now: datetime) -> bool:
+        """False when the replica count changed within the stretch: `stretch_cost_usd` is then a lower bound."""
+        priced = self._replica_hours(now)
+        return priced is None or priced[1]
+
+    def _replica_hours(self, now: datetime) -> tuple[float, bool] | None:
+        if self.uptime_seconds(now) is None or self.running_since is None:
+            return None
+        current = ReplicaSample(now, self.billed_replicas, self.min_replicas)
+        return replica_hours(self.running_since, self.replica_samples, current, self.updated_at)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from tests.core.rules.support import (
     POLICY,
     ROW_FIELDS,
     RULE_1,
+    K,
     N,
     P,
     Row,
@@ -26,8 +27,13 @@ from watchdog.core.rules.max_cost import MaxCost
 CASES: list[Row] = [
     ("cost-over", snap("cost-x", up=9, price_per_replica_hour=5.0), NOW, P, 16, "stretch cost $45.00 > max_cost $40",
      set()),
-    ("cost-replicas-count", snap("cost-x", up=5, price_per_replica_hour=5.0, ready_replicas=2, target_replicas=2), NOW,
-     P, 16, "stretch cost $50.00 > max_cost $40", set()),
+    ("cost-replicas-count", snap("cost-x", up=5, price_per_replica_hour=5.0, ready_replicas=2, target_replicas=2,
+                                 min_replicas=2, max_replicas=2), NOW, P, 16, "stretch cost $50.00 > max_cost $40",
+     set()),
+    # Two replicas now, one allowed, no earlier run: all the stretch is known to have cost is one replica's hours.
+    ("cost-replicas-may-have-changed", snap("cost-x", up=5, price_per_replica_hour=5.0, ready_replicas=2,
+                                            target_replicas=2, min_replicas=1, max_replicas=2), NOW, K, 16,
+     "within limits (nearest: max_cost $40 in 1h30m)", set()),
     # Unknown cost is never a silent pass (issue 10): a notify-level finding, never a pause.
     ("cost-price-unknown", snap("cost-x", up=30), NOW, N, 16,
      "stretch cost unknown (no price for instance", {"cost-unknown"}),
@@ -115,8 +121,8 @@ def test_warning_exactly_within_warn_before_at_the_current_rate(up, left, warned
 
 
 def test_the_rate_counts_billed_replicas():
-    result = MaxCost().check(priced(1, ready_replicas=3, target_replicas=4), effective(max_cost=40, warn_before="1h"),
-                             NOW)
+    result = MaxCost().check(priced(1, ready_replicas=3, target_replicas=4, min_replicas=4, max_replicas=4),
+                             effective(max_cost=40, warn_before="1h"), NOW)
     # $5/h × 4 replicas: $20.00 after 1h, $20 left at $20/h.
     assert [w.reason for w in result.warnings] == [
         f"stretch cost $20.00, max_cost $40 reached in 1h at $20.00/h {RULE_1}"]

@@ -18,6 +18,7 @@ from watchdog.core.model import (
     UptimeSource,
 )
 from watchdog.core.render.ledger import ledger_to_dict
+from watchdog.core.stretch_cost import ReplicaSample, remembered_samples, samples_memory
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 REPORT_VERSION = 1
@@ -88,6 +89,10 @@ def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
         "no_request_since": format_timestamp(ep.no_request_since),
         "idle_is_lower_bound": ep.idle_is_lower_bound,
         "stretch_cost_usd": ep.stretch_cost_usd(now),
+        "stretch_cost_is_lower_bound": not ep.stretch_cost_exact(now),
+        "replica_samples": samples_memory(ep.replica_samples, ReplicaSample(now, ep.billed_replicas, ep.min_replicas))
+        if ep.billable and ep.running_since is not None else [],
+        "unreadable_match_fields": list(ep.unreadable_match_fields),
         "price_per_replica_hour": ep.price_per_replica_hour,
         "owner": ev.owner,
         "notices": [{"kind": n.kind, "message": n.message} for n in ev.notices],
@@ -192,6 +197,10 @@ def snapshots_from_report(data: Mapping[str, Any]) -> tuple[EndpointSnapshot, ..
                 measurement_notes=tuple(item.get("measurement_notes") or ()),
                 tolerated=tuple(item.get("tolerated") or ()),
                 unmeasurable=item.get("unmeasurable"),
+                unreadable_match_fields=tuple(str(f) for f in item.get("unreadable_match_fields") or ()),
+                # The last sample is the report's own instant: a `plan` at that instant drops it and prices alike.
+                replica_samples=remembered_samples(item.get("replica_samples"),
+                                                   parse_timestamp(item.get("running_since"))),
             )
         )
     return tuple(snapshots)

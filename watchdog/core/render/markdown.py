@@ -119,7 +119,7 @@ def event_line(event: Event, *, mention: bool) -> str:
     if event.hourly_usd:
         cost = md_money(event.hourly_usd, "/h")
         if event.stretch_usd is not None:
-            cost += f", {md_money(event.stretch_usd)} this stretch"
+            cost += f", {'at least ' if event.stretch_at_least else ''}{md_money(event.stretch_usd)} this stretch"
         parts.append(cost)
     if event.owner:
         parts.append(f"owner {md_text(event.owner, mention=True)}" if mention else f"owner {md_code(event.owner)}")

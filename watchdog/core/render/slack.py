@@ -100,7 +100,7 @@ def section_text(group: Sequence[Event]) -> str:
     if first.hourly_usd:
         facts.append(money(first.hourly_usd, "/h"))
         if first.stretch_usd is not None:
-            facts.append(f"this stretch {money(first.stretch_usd)}")
+            facts.append(f"this stretch {'at least ' if first.stretch_at_least else ''}{money(first.stretch_usd)}")
     if first.owner:
         facts.append(f"owner {mention(first.owner)}")
     if facts:

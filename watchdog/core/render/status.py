@@ -40,9 +40,11 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
     ]
     if ep.billable:
         stretch = ep.stretch_cost_usd(now)
+        bound = "" if ep.stretch_cost_exact(now) else "at least "
+        so_far = "" if stretch is None else f", {bound}${stretch:.2f} so far"
         lines.append(
             f"  uptime     {format_duration(ep.uptime_seconds(now))} since {format_timestamp(ep.running_since) or '?'} "
-            f"(source: {ep.running_since_source.value})" + (f", ${stretch:.2f} so far" if stretch is not None else "")
+            f"(source: {ep.running_since_source.value})" + so_far
         )
         seconds = ep.idle_seconds(now)
         idle = ("unknown" if seconds is None

@@ -55,7 +55,9 @@ class MaxCost(LimitCheck):
             reason = f"stretch cost unknown ({missing}): {self.key} {limit} cannot be checked {settings.where}"
             notice = Notice(NoticeKind.COST_UNKNOWN, f"{snapshot.key}: {missing}, {self.key} {limit} cannot be checked")
             return CheckResult(violations=(self.finding(limit, "unknown", reason),), notices=(notice,))
-        observed = usd(cost)
+        # A stretch whose replica count changed is priced at a lower bound (`core/stretch_cost.py`): over the limit
+        # it is over for sure; under it, it may not be, and the reason says so.
+        observed = usd(cost) if snapshot.stretch_cost_exact(now) else f"at least {usd(cost)}"
         if cost > limit_usd:
             action, reason = TrustUpdatedAt.uptime_action(snapshot, settings,
                                                           f"stretch cost {observed} > {self.key} {limit}")
