@@ -74,6 +74,28 @@ def test_a_pause_decision_not_carried_out_is_reported_as_over_limit() -> None:
     assert kinds(current_events(report, NOW)) == ["run-error", "violation"]
 
 
+def test_a_pause_the_safety_cap_held_back_says_so_in_its_own_event() -> None:
+    """Read alone (a Slack section, an issue row), a held-back pause must not look like one still coming."""
+    from watchdog.core.render.markdown import outcome_text
+
+    capped = endpoint_result("capped", outcome=Outcome.NONE, error="not acted on: safety cap exceeded")
+    [_, violation] = current_events(make_report(capped, errors=("safety cap: ...",)), NOW)
+    assert violation.detail.endswith("; not acted on: safety cap exceeded")
+    assert outcome_text(capped) == "not acted on: safety cap exceeded"
+
+
+def test_protected_and_exempt_endpoints_raise_no_limit_approaching_event() -> None:
+    """They are never acted on, so a warning would be noise every stretch (docs/alerts.md); kept ones still warn."""
+    warning = (Finding(Check.MAX_UPTIME, "8h", "7h", "running 7h, max_uptime 8h in 1h"),)
+    report = make_report(
+        endpoint_result("prod", decision=Decision.PROTECTED, outcome=Outcome.NONE, violations=(), warnings=warning),
+        endpoint_result("paper", decision=Decision.EXEMPT, outcome=Outcome.NONE, violations=(), warnings=warning),
+        kept("plain", warnings=warning),
+    )
+    assert [(e.kind, e.title) for e in current_events(report, NOW)] == [
+        ("limit-approaching", "Limit approaching: acme-ml/plain")]
+
+
 def test_protected_exempt_and_gone_endpoints_raise_no_event() -> None:
     report = make_report(
         endpoint_result("prod", decision=Decision.PROTECTED, outcome=Outcome.NONE),

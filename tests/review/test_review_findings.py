@@ -228,9 +228,11 @@ def test_check_and_dry_run_say_that_the_safety_cap_would_trip(tmp_path):
                                    "defaults: {max_uptime: 12h}\nendpoints: []\n")
         env = _env(server.base_url, tmp_path)
         common = ["--policies", str(policy), "--state", str(tmp_path / "s.json"), "--now", "2026-11-23T10:00:00Z"]
-        for command in (["check"], ["run", "--dry-run"]):
+        for command, code in ((["check"], 0), (["run", "--dry-run"], 1)):
             result, _ = _run([*command, *common], env, tmp_path, report=False)
             assert "safety cap" in result.stdout or "max_actions_per_run" in result.stdout, result.stdout
+            # The real run fails on the cap (exit 1), and so does its rehearsal; `check` only looks.
+            assert result.code == code, (command, result.code)
     finally:
         server.stop()
 

@@ -141,7 +141,9 @@ def cmd_fleet(ctx: Context) -> int:
         results = planned_outcomes(evaluations, cap)
         capped = safety_cap_exceeded(evaluations, cap, planned=True)
         if capped:  # the real run would act on none: say so rather than promise the actions
-            notices.append(capped)
+            # A dry run rehearses the run, which fails on the cap (exit 1): so does the rehearsal, or a CI dry run
+            # would pass a policy that trips the breaker. `check` only looks: a notice, exit 0.
+            (errors if dry_run else notices).append(capped)
     else:
         results, act_errors = act(hub, evaluations, max_actions=cap)
         errors.extend(act_errors)

@@ -159,9 +159,12 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
     ):
         # Notify-only rules, and pause/scale/reconfigure decisions the run did not carry out (e.g. the action cap).
         checks = ",".join(sorted({f.check for f in ev.violations}))
+        # Held back (the safety cap): say so in the event itself, or a reader of one alert expects the pause.
+        detail = f"{ev.reason}; {result.error}" if result.error else ev.reason
         events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind=EventKind.VIOLATION,
-                            title=f"{_violation_title(ev)}: {ident}", detail=ev.reason, **common))
-    for warning in ev.warnings:
+                            title=f"{_violation_title(ev)}: {ident}", detail=detail, **common))
+    for warning in ev.warnings if ev.decision not in (Decision.PROTECTED, Decision.EXEMPT) else ():
+        # Protected and exempt endpoints are never acted on: a warning would be noise every stretch (docs/alerts.md).
         events.append(Event(key=f"limit-approaching:{ident}:{warning.check}:{stretch}",
                             kind=EventKind.LIMIT_APPROACHING,
                             title=f"Limit approaching: {ident}", detail=warning.reason, **common))

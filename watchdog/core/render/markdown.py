@@ -72,6 +72,8 @@ def outcome_text(result: EndpointResult) -> str:
     words = OUTCOME_WORDS.get(result.outcome, result.outcome.value)
     if result.outcome is Outcome.FAILED and result.error:
         return f"failed: {result.error}"
+    if result.outcome is Outcome.NONE and result.error:  # held back: "not acted on: safety cap exceeded"
+        return result.error
     return words
 
 
