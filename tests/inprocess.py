@@ -7,8 +7,10 @@ No subprocess, no real sleep: a scenario of several nights runs in a fraction of
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,22 @@ def run_watchdog(args: Sequence[str], env: Mapping[str, str], *, report: Path | 
     assert SENTINEL_TOKEN not in stdout + stderr, "the token leaked"
     assert "Traceback" not in stdout + stderr, stderr
     return Run(code, stdout, stderr, data)
+
+
+@contextmanager
+def fleet_world(fleet: Mapping[str, Any], policy: str, folder: Path, now: datetime,
+                *options: str) -> Iterator[tuple[Any, Callable[..., Run]]]:
+    """The bundled fake serving `fleet` from `now`, and `watchdog(*args)`: the CLI in-process with `policy`,
+    `--now` and `options` before the command's own arguments (everything after `--` belongs to a child)."""
+    from watchdog.fakes.clock import FakeClock
+    from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+
+    (folder / "p.yaml").write_text(policy)
+    with FakeEndpointsAPI.from_dict(dict(fleet), FakeClock(now)) as api:
+        env = env_for(api.base_url, folder)
+        at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def watchdog(*args: str) -> Run:
+            return run_watchdog(["--now", at, "--policies", str(folder / "p.yaml"), *options, *args], env)
+
+        yield api, watchdog

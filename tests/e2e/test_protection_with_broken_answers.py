@@ -8,12 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.inprocess import env_for, run_watchdog
-from watchdog.fakes.clock import FakeClock
-from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+from tests.inprocess import fleet_world
 from watchdog.fakes.endpoints_api.shapes import Edit
 
-NOW_ISO = "2026-11-23T02:17:00Z"
+NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
 FLEET = {"user": "alice", "namespaces": {"team": {"endpoints": [
     {"name": "keeper", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "running_for": "3d",
      "tags": ["keep-alive"]},
@@ -37,14 +35,7 @@ BROKEN = [("keeper", Edit("set", "tags", "keep-alive"), "tags"),
 
 @pytest.fixture
 def world(tmp_path):
-    (tmp_path / "p.yaml").write_text(POLICY)
-    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, 2, 17, tzinfo=UTC))) as api:
-        env = env_for(api.base_url, tmp_path)
-
-        def watchdog(*args: str):
-            return run_watchdog(["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"),
-                                 "--state", str(tmp_path / "s.json"), *args], env)
-
+    with fleet_world(FLEET, POLICY, tmp_path, NOW, "--state", str(tmp_path / "s.json")) as (api, watchdog):
         yield api, watchdog, tmp_path
 
 

@@ -11,13 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.inprocess import env_for, run_watchdog
-from watchdog.fakes.clock import FakeClock
-from watchdog.fakes.endpoints_api import FakeEndpointsAPI
+from tests.inprocess import fleet_world
 from watchdog.fakes.endpoints_api.shapes import Edit
 from watchdog.fakes.faults import Fault
 
-NOW_ISO = "2026-11-23T02:17:00Z"
 FLEET = {"user": "alice", "resume_delay": 0, "namespaces": {"acme-ml": {"endpoints": [
     {"name": "prod-api", "instance": "aws-us-east-1-nvidia-a10g-x1", "repository": "org/m", "state": "paused"},
     {"name": "eval-7b", "instance": "aws-us-east-1-nvidia-l4-x1", "repository": "org/m", "state": "paused"},
@@ -37,14 +34,7 @@ def child(marker) -> list[str]:
 
 @pytest.fixture
 def world(tmp_path):
-    (tmp_path / "p.yaml").write_text(POLICY)
-    with FakeEndpointsAPI.from_dict(FLEET, FakeClock(datetime(2026, 11, 23, 2, 17, tzinfo=UTC))) as api:
-        env = env_for(api.base_url, tmp_path)
-
-        def watchdog(*args: str):
-            # Global options before the command's own: everything after `--` belongs to the child.
-            return run_watchdog(["--now", NOW_ISO, "--policies", str(tmp_path / "p.yaml"), *args], env)
-
+    with fleet_world(FLEET, POLICY, tmp_path, datetime(2026, 11, 23, 2, 17, tzinfo=UTC)) as (api, watchdog):
         yield api, watchdog, tmp_path / "child-ran"
 
 
