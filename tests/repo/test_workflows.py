@@ -807,3 +807,26 @@ def test_requirements_pin_every_runtime_dependency_within_pyproject_ranges():
         assert requirement.specifier.contains(pins[name], prereleases=True), f"{name}=={pins[name]} vs {text}"
     # The transitive set too (huggingface-hub and httpx pull in more than the four direct dependencies).
     assert len(pins) > len(project["dependencies"])
+
+
+@pytest.mark.parametrize("step_id", ["plan", "fleet"])
+def test_the_namespaces_input_is_split_on_spaces_and_never_expanded_as_a_glob(step_id, tmp_path):
+    """`namespaces: "a *"` once became `--namespace a --namespace <every file in the workspace>`: the step split the
+    input with an unquoted `for ns in $NAMESPACES`. Its own script runs here with a `watchdog` that prints its argv."""
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    [step] = [s for s in action["runs"]["steps"] if s.get("id") == step_id]
+    stub = tmp_path / "bin" / "watchdog"
+    stub.parent.mkdir()
+    stub.write_text('#!/bin/sh\nfor a in "$@"; do printf "[%s]" "$a"; done > "$ARGV_OUT"\n')
+    stub.chmod(0o755)
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "evil-file.txt").write_text("")
+    env = {"PATH": os.environ["PATH"], "WATCHDOG_BIN": str(stub.parent), "NAMESPACES": "a b $(touch pwned) *",
+           "POLICIES": "policies.yaml", "BASE": "old.yaml", "FROM_REPORT": "r.json", "MODE": "check",
+           "REPORT": str(tmp_path / "out" / "report.json"), "ARGV_OUT": str(tmp_path / "argv"),
+           "GITHUB_OUTPUT": str(tmp_path / "gh-output"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=workspace, env=env, check=False, timeout=30)
+    argv = (tmp_path / "argv").read_text()
+    assert "[--namespace][a][--namespace][b][--namespace][$(touch][--namespace][pwned)][--namespace][*]" in argv
+    assert "evil-file.txt" not in argv and not (workspace / "pwned").exists()

@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check", "list, measure and evaluate; print what `run` would do. Changes nothing, sends nothing")
     p.add_argument("--fail-on-violation", action="store_true", help="exit 3 when any endpoint breaks its policy")
 
-    p = command("run", "check, then act (pause / scale-to-zero / notify), alert, write state and report")
+    p = command("run", "check, then act (pause / scale-to-zero / reconfigure / notify), alert, write state and report")
     p.add_argument("--dry-run", action="store_true",
                    help="touch no endpoint; print the alerts that would be sent instead of sending them")
 
@@ -223,8 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start of the period: a duration back from now (30d, 12h) or a date (2026-11-01); "
                    "default: the start of this month (UTC)")
 
-    p = command("demo", "run check and run --dry-run against a bundled fake fleet on 127.0.0.1 (no account, no token), "
-                "at its own fixed instant unless --now is given")
+    p = command("demo", "a bundled fake fleet on 127.0.0.1 (no account, no token): a few nights of history, then "
+                "check, run --dry-run and the ledger, at its own fixed instant unless --now is given; --serve keeps it "
+                "running as a playground")
     p.add_argument("--fleet", metavar="PATH", help="fleet file for the fake API (default: the bundled demo fleet)")
     p.add_argument("--show-alerts", action="store_true",
                    help="also print the alerts a run would send: the dashboard issue's body and comment, the "
