@@ -56,3 +56,45 @@ def test_concurrent_writers_never_leave_a_torn_file(tmp_path):
     assert loaded.section("runs")["writer"] in range(4)
     assert len(loaded.section("endpoints")) == 2000
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_second_holder_waits_for_the_first_and_a_stuck_one_is_named(tmp_path):
+    import pytest
+
+    from watchdog.adapters.state_file import StateBusy, held
+
+    path = tmp_path / "state.json"
+    order: list[str] = []
+    released = threading.Event()
+
+    def first():
+        with held(path):
+            order.append("first in")
+            released.wait(5)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    while not order:
+        threading.Event().wait(0.01)
+    clock = iter(float(i) for i in range(100))
+    with pytest.raises(StateBusy, match="held by another run \\(waited 3 s\\): nothing was done"):
+        with held(path, wait_seconds=3, sleep=lambda s: None, monotonic=lambda: next(clock)):
+            order.append("never")
+    released.set()
+    with held(path):  # waits for the first to let go, then holds it
+        order.append("second in")
+    thread.join(5)
+    assert order == ["first in", "first out", "second in"]
+
+
+def test_where_no_lock_can_be_taken_the_run_goes_on_and_the_save_fails_loudly(tmp_path):
+    import pytest
+
+    from watchdog.adapters.state_file import held
+
+    (tmp_path / "not-a-dir").write_text("")
+    path = tmp_path / "not-a-dir" / "state.json"
+    with held(path):
+        with pytest.raises(OSError):
+            save_state(path, empty_state())

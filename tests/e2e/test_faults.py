@@ -166,6 +166,31 @@ def test_two_runs_at_once_do_not_corrupt_state_or_double_handle(api, workdir):
     assert api.state_of("acme-ml", "prod-chat") == "running"
 
 
+def test_two_namespace_runs_at_once_keep_both_namespaces_memory(api, workdir):
+    """Each run wrote back the state it had read, so the second to finish dropped what the first remembered: the
+    state lock makes them take turns."""
+    env = cli_env(api.base_url)
+    common = [sys.executable, "-m", "watchdog", "run", "--now", NOW_ISO, "--state", str(workdir / "state.json")]
+    procs = [subprocess.Popen([*common, "--namespace", ns], env=env, cwd=workdir, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for ns in ("acme-ml", "alice")]
+    codes = [p.wait(timeout=120) for p in procs]
+    assert codes == [0, 0], [p.stderr.read() for p in procs]
+    state = json.loads((workdir / "state.json").read_text())
+    assert {key.split("/")[0] for key in state["endpoints"]} == {"acme-ml", "alice"}
+    assert len(state["history"]["runs"]) == 2
+
+
+def test_a_state_file_that_cannot_be_saved_fails_the_run_but_still_tells_what_it_did(api, workdir):
+    (workdir / "blocker").write_text("a file where the state folder should be")
+    result = run_cli(["run", "--now", NOW_ISO, "--state", str(workdir / "blocker" / "state.json"),
+                      "--report", str(workdir / "report.json")], cli_env(api.base_url), cwd=workdir)
+    assert result.code == 1
+    assert "Acted:" in result.stdout and "unexpected error" not in result.stderr
+    report = json.loads((workdir / "report.json").read_text())
+    assert any(e.startswith("could not save the state file") for e in report["errors"])
+    assert api.state_of("acme-ml", "forgotten-a100") == "paused"
+
+
 def test_safety_cap_acts_on_none_alerts_and_exits_1(api, workdir):
     (workdir / "policies.yaml").write_text(POLICY.replace("max_actions_per_run: 20", "max_actions_per_run: 1"))
     result, report = run(api, workdir, "run")

@@ -6,7 +6,8 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,3 +83,53 @@ def save_state(path: str | Path, data: dict[str, Any]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+class StateBusy(Exception):
+    """Another run holds the state file for longer than this one may wait."""
+
+
+# How long a run waits for another one that holds the state file: about one run's deadline (`--deadline`, 600 s).
+STATE_LOCK_WAIT_SECONDS = 600.0
+
+
+@contextlib.contextmanager
+def held(path: str | Path, *, wait_seconds: float = STATE_LOCK_WAIT_SECONDS,
+         sleep: Callable[[float], None] = time.sleep,
+         monotonic: Callable[[], float] = time.monotonic) -> Iterator[None]:
+    """Hold `PATH.lock` from reading the state to writing it back, so two runs at once take turns.
+
+    The atomic write alone keeps the file whole, but two overlapping runs each wrote back what they had read: the
+    second silently dropped what the first remembered (two `--namespace` runs, one state file). An advisory lock
+    (`flock`, released by the kernel if the process dies) makes the second wait for the first. Where it cannot be
+    taken (no `fcntl`, as on Windows; a state folder that cannot be created) the run goes on unlocked, and a
+    failed save is reported by the caller.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - the action runs on Linux
+        yield
+        return
+    lock_path = Path(f"{path}.lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a")  # noqa: SIM115 - held across the yield
+    except OSError:
+        yield
+        return
+    with handle:
+        deadline = monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if monotonic() >= deadline:
+                    raise StateBusy(f"state file {path} is held by another run (waited {wait_seconds:.0f} s): "
+                                    "nothing was done. Runs on one state file must not overlap (the workflows' "
+                                    "concurrency group keeps them apart)") from None
+                sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -13,6 +13,7 @@ from watchdog.cli.context import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_VIOLATIONS,
+    CommandFailed,
     Context,
     UsageError,
     load_policy_or_usage,
@@ -106,7 +107,20 @@ def stale_run_notice(runs: Mapping[str, Any], now: datetime, run_every_seconds: 
 
 
 def cmd_fleet(ctx: Context) -> int:
-    """check, run, run --dry-run and pause-all: one pipeline with different endings."""
+    """check, run, run --dry-run and pause-all: one pipeline with different endings. A run that writes the state
+    holds it from reading to writing, so two at once take turns instead of losing each other's memory."""
+    from watchdog.adapters.state_file import StateBusy, held
+
+    if ctx.args.command == "check" or getattr(ctx.args, "dry_run", False):
+        return _fleet(ctx)  # reads the state, never writes it
+    try:
+        with held(ctx.opt("state", DEFAULT_STATE), sleep=ctx.runtime.sleep, monotonic=ctx.runtime.monotonic):
+            return _fleet(ctx)
+    except StateBusy as busy:
+        raise CommandFailed(str(busy)) from None
+
+
+def _fleet(ctx: Context) -> int:
     from watchdog.adapters.state_file import load_state, remembered_without_metrics, save_state
     from watchdog.core.endpoint_memory import after_run, keep_unlisted
     from watchdog.core.evaluate import evaluate_all
@@ -209,7 +223,13 @@ def cmd_fleet(ctx: Context) -> int:
             if not report.failed:
                 runs["last_success_at"] = runs["last_run_at"]
             new_state["runs"] = runs
-            save_state(state_path, new_state)
+            try:
+                save_state(state_path, new_state)
+            except OSError as error:
+                # Everything this run did is done and must still be told: the table, the report, exit 1.
+                report = replace(report, errors=(*report.errors, (
+                    f"could not save the state file {state_path} ({type(error).__name__}: {error}): this run's "
+                    "actions are done and listed here; the next run measures without its memory")))
     else:
         _write_step_summary_for_check(ctx, report)
 
