@@ -78,9 +78,9 @@ def test_a_second_holder_waits_for_the_first_and_a_stuck_one_is_named(tmp_path):
     while not order:
         threading.Event().wait(0.01)
     clock = iter(float(i) for i in range(100))
-    with pytest.raises(StateBusy, match="held by another run \\(waited 3 s\\): nothing was done"):
-        with held(path, wait_seconds=3, sleep=lambda s: None, monotonic=lambda: next(clock)):
-            order.append("never")
+    busy = pytest.raises(StateBusy, match="held by another run \\(waited 3 s\\): nothing was done")
+    with busy, held(path, wait_seconds=3, sleep=lambda s: None, monotonic=lambda: next(clock)):
+        order.append("never")
     released.set()
     with held(path):  # waits for the first to let go, then holds it
         order.append("second in")
@@ -95,6 +95,5 @@ def test_where_no_lock_can_be_taken_the_run_goes_on_and_the_save_fails_loudly(tm
 
     (tmp_path / "not-a-dir").write_text("")
     path = tmp_path / "not-a-dir" / "state.json"
-    with held(path):
-        with pytest.raises(OSError):
-            save_state(path, empty_state())
+    with held(path), pytest.raises(OSError):
+        save_state(path, empty_state())

@@ -200,6 +200,18 @@ def test_safety_cap_acts_on_none_alerts_and_exits_1(api, workdir):
     assert "!! safety cap" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_deadline_that_passes_while_measuring_fails_the_run_and_says_so(api, workdir, command):
+    """The listing made it, then the deadline stopped every replica, metrics and price call: measured without
+    them, endpoints could only be notified about, and the run once exited 0 saying nothing."""
+    api.add_fault(Fault(route="list", namespace="alice", latency=1.5, times=1))
+    result, report = run(api, workdir, command, "--deadline", "1")
+    assert result.code == 1, result.stdout + result.stderr
+    [error] = [e for e in report["errors"] if "run deadline" in e]
+    assert re.search(r"passed before \d+ API call\(s\) were made", error)
+    assert "Nothing to do." not in result.stdout and "run deadline" in result.stdout
+
+
 def test_run_deadline_stops_calling_and_reports(api, workdir):
     api.add_fault(Fault(route="list", namespace="acme-ml", latency=1.5, times=1))
     result, report = run(api, workdir, "check", "--deadline", "1", "--concurrency", "1")

@@ -7,6 +7,7 @@ parsing) but calls the routes itself and reads every answer leniently: the libra
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -108,6 +109,8 @@ class EndpointsHub:
         self._sleep = sleep
         self._monotonic = monotonic
         self._started = monotonic()
+        self._refused = 0  # calls not attempted because the run deadline had passed
+        self._refused_lock = threading.Lock()
         if settings.disable_telemetry:
             # Read by huggingface_hub at call time (constants.HF_HUB_DISABLE_TELEMETRY), so no env var is needed.
             constants.HF_HUB_DISABLE_TELEMETRY = True
@@ -127,6 +130,13 @@ class EndpointsHub:
             token=settings.token, library_name="hf-endpoint-watchdog", library_version=__version__
         )
 
+    @property
+    def deadline_refusals(self) -> int:
+        """How many calls the run deadline stopped. A measurement call stopped that way leaves no trace but a note
+        on its endpoint, so the run reports the count as an error (exit 1) instead of passing quietly."""
+        with self._refused_lock:
+            return self._refused
+
     # -- plumbing -------------------------------------------------------------------------------------------
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
@@ -135,6 +145,8 @@ class EndpointsHub:
         if deadline is not None:
             remaining = deadline - (self._monotonic() - self._started)
             if remaining <= 0:
+                with self._refused_lock:
+                    self._refused += 1
                 raise HubError(f"{what}: not attempted, the run deadline of {deadline:.0f}s has passed")
             # Retries of one call never outlive the run either.
             policy = replace(policy, deadline_seconds=min(policy.deadline_seconds, remaining))

@@ -145,6 +145,11 @@ def _fleet(ctx: Context) -> int:
     fleet = collect(hub, watched, state.section("endpoints"), ctx.now,
                     remembered_without_metrics(state, watched, ctx.now))
     notices.extend(fleet.notices)
+    refused = getattr(hub, "deadline_refusals", 0)  # a hub with no run deadline refuses nothing
+    if refused:
+        errors.append(f"the run deadline (--deadline) passed before {refused} API call(s) were made: endpoints "
+                      "measured without them are reported with what is known, and weaker measurements can only "
+                      "notify. Raise --deadline, or watch fewer namespaces per run")
     evaluations = evaluate_all(policy, fleet.snapshots, ctx.now)
     if command == "pause-all":
         evaluations = pause_all_evaluations(evaluations, include_protected=ctx.args.include_protected)
