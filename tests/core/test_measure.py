@@ -202,3 +202,20 @@ def test_timestamps_are_written_with_a_four_digit_year():
     assert format_timestamp(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00Z"
     assert format_timestamp(datetime(999, 3, 4, 5, 6, 7, tzinfo=UTC)) == "0999-03-04T05:06:07Z"
     assert parse_timestamp(format_timestamp(datetime(1, 1, 1, tzinfo=UTC))) == datetime(1, 1, 1, tzinfo=UTC)
+
+
+def test_a_state_from_a_later_run_is_ignored_not_read_as_a_stretch_from_the_future():
+    """A run at a later instant wrote the state, then a replay ran at an earlier --now: its sighting dated the
+    stretch from the future ("running 0s", keep) and its counter sample said "no request since" a later day."""
+    later = {"first_billable_at": "2026-11-25T02:17:00Z", "counter": {"total": 5.0, "at": "2026-11-25T02:17:00Z"}}
+    snap, memory = measure(raw(updated_ago=timedelta(days=2)), "ns", Signals(), later, NOW)
+    assert snap.running_since_source is UptimeSource.UPDATED_AT and snap.running_since == NOW - timedelta(days=2)
+    assert any("after this run's instant" in n for n in snap.measurement_notes)
+    assert memory["first_billable_at"] == "2026-11-23T02:17:00Z"
+
+
+def test_a_sighting_from_before_the_endpoint_existed_is_ignored():
+    ancient = {"first_billable_at": "2000-01-01T00:00:00Z"}
+    snap, _ = measure(raw(updated_ago=timedelta(days=2)), "ns", Signals(), ancient, NOW)
+    assert snap.running_since_source is UptimeSource.UPDATED_AT
+    assert any("before it was created" in n for n in snap.measurement_notes)

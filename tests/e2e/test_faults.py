@@ -204,8 +204,8 @@ def test_safety_cap_acts_on_none_alerts_and_exits_1(api, workdir):
 def test_a_deadline_that_passes_while_measuring_fails_the_run_and_says_so(api, workdir, command):
     """The listing made it, then the deadline stopped every replica, metrics and price call: measured without
     them, endpoints could only be notified about, and the run once exited 0 saying nothing."""
-    api.add_fault(Fault(route="list", namespace="alice", latency=1.5, times=1))
-    result, report = run(api, workdir, command, "--deadline", "1")
+    api.add_fault(Fault(route="list", namespace="alice", latency=0.6, times=1))
+    result, report = run(api, workdir, command, "--deadline", "0.3")
     assert result.code == 1, result.stdout + result.stderr
     [error] = [e for e in report["errors"] if "run deadline" in e]
     assert re.search(r"passed before \d+ API call\(s\) were made", error)
@@ -316,3 +316,17 @@ def test_secrets_echoed_in_api_error_bodies_reach_no_channel(api, tmp_path):
     finally:
         slack.stop()
         github.stop()
+
+
+def test_a_state_written_by_a_later_run_is_named_and_its_future_ignored(api, workdir):
+    later, _ = run(api, workdir, "run", extra=None, name="later.json")
+    assert later.code == 0
+    result = run_cli(["check", "--now", "2026-11-22T02:17:00Z", "--state", str(workdir / "state.json"),
+                      "--report", str(workdir / "earlier.json")], cli_env(api.base_url), cwd=workdir)
+    report = json.loads((workdir / "earlier.json").read_text())
+    assert any("after this run's instant 2026-11-22T02:17:00Z" in n for n in report["notices"]), report["notices"]
+    # Nothing dates from the later run's memory: each endpoint says so, and none counts uptime from the state.
+    billable = [e for e in report["endpoints"] if e["running_since_source"] != "not_billable"]
+    assert billable and all(e["running_since_source"] not in ("state", "sightings") for e in billable)
+    assert any("a state from a later run, ignored" in n for e in billable for n in e["measurement_notes"])
+    assert "Traceback" not in result.stderr

@@ -141,6 +141,13 @@ def _fleet(ctx: Context) -> int:
     notices: list[str] = []
     if state.problem:
         notices.append(state.problem)
+    from watchdog.core.timestamps import format_timestamp, parse_timestamp
+
+    last_run = parse_timestamp(state.section("runs").get("last_run_at"))
+    if last_run is not None and (last_run - ctx.now).total_seconds() > 60:
+        notices.append(f"the state file was written by a run at {format_timestamp(last_run)}, after this run's instant "
+                       f"{format_timestamp(ctx.now)} (a replay at an earlier --now, or a clock that went back): what "
+                       "it remembers from after that instant is ignored")
 
     fleet = collect(hub, watched, state.section("endpoints"), ctx.now,
                     remembered_without_metrics(state, watched, ctx.now))

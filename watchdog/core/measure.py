@@ -105,6 +105,13 @@ def measure(
         notes.append(f"re-created since the last run (status.createdAt {format_timestamp(base.created_at)}, was "
                      f"{remembered_created}): earlier measurements discarded")
         memory = {}
+    latest = _latest_instant(memory)
+    if latest is not None and latest > now + CLOCK_SKEW:
+        # Written by a run at a later instant (a replay at an earlier --now, a clock that went back): its sightings
+        # and counter samples would date this stretch from the future ("running 0s", "no request since" later on).
+        notes.append(f"the state remembers this endpoint at {format_timestamp(latest)}, after this run's instant "
+                     f"{format_timestamp(now)}: a state from a later run, ignored for it")
+        memory = {}
     new_memory: dict[str, Any] = {}
     tolerated: list[str] = []
     replica = _replica_start(base, signals, memory, now, tolerated)
@@ -128,6 +135,15 @@ def measure(
     if new_memory and base.created_at is not None:
         new_memory["created_at"] = format_timestamp(base.created_at)
     return snapshot, new_memory
+
+
+def _latest_instant(value: Any) -> datetime | None:
+    """The latest timestamp anywhere in a memory entry (sightings, counter samples, replica samples)."""
+    if isinstance(value, str):
+        return parse_timestamp(value) if len(value) >= 20 and value[4:5] == "-" else None
+    children = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    found = [t for t in map(_latest_instant, children) if t is not None]
+    return max(found) if found else None
 
 
 # A replica that started this long after the first run that saw the endpoint billable is a new replica, not the
@@ -163,6 +179,11 @@ def _uptime(
     if seen is not None:
         new_memory[SEEN_NOT_BILLING] = format_timestamp(seen)
     remembered = parse_timestamp(memory.get("first_billable_at"))
+    if remembered is not None and base.created_at is not None and remembered < base.created_at - CLOCK_SKEW:
+        # Billable before it existed: an edited or foreign state entry, not a sighting.
+        notes.append(f"the state says it was billable from {format_timestamp(remembered)}, before it was created "
+                     f"({format_timestamp(base.created_at)}): ignored")
+        remembered = None
     if remembered is not None and base.updated_at is not None and base.updated_at > remembered:
         # Someone changed the endpoint since we first saw it billable (perhaps paused and resumed it):
         # never claim a longer stretch than we can vouch for.
