@@ -181,6 +181,17 @@ def test_step_summary_is_appended_on_quiet_runs_too(tmp_path, slack) -> None:
     assert statuses(quiet)["step-summary"] == "sent"
 
 
+def test_with_no_alert_channel_the_step_summary_lists_what_the_run_did(tmp_path) -> None:
+    """No Slack, no GitHub issue: nothing remembers what was said, so "Nothing new" was false under a run that
+    paused endpoints. The summary lists this run's events instead, every night."""
+    summary = tmp_path / "summary.md"
+    env = env_for(None, None, GITHUB_STEP_SUMMARY=str(summary))
+    first = deliver(make_report(endpoint_result("a")), {}, env)
+    deliver(make_report(endpoint_result("a")), first.memory, env)
+    text = summary.read_text()
+    assert text.count("**Paused** `acme-ml/a`") == 2 and "Nothing new" not in text
+
+
 def test_run_url_needs_all_three_variables() -> None:
     assert Settings.from_env({"GITHUB_SERVER_URL": "https://github.com/", "GITHUB_REPOSITORY": "o/r",
                               "GITHUB_RUN_ID": "9"}).run_url == "https://github.com/o/r/actions/runs/9"

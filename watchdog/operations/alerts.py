@@ -172,6 +172,10 @@ def deliver_alerts(
                                                                    undelivered=slack_news))
 
     events = tuple(sorted(all_news.values(), key=sort_key))
+    if not (github.active or slack.active or dry_run):
+        # No channel keeps a memory of what was said, so "new" means nothing: the summary lists what this run saw
+        # (it once said "Nothing new: no alert sent" under a run that paused five endpoints).
+        events = tuple(sorted(current, key=sort_key))
     text = redact("\n".join(rendered))
 
     # --- Step summary: always when GitHub provides one, quiet runs included ---
