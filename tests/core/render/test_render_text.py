@@ -50,3 +50,13 @@ def test_status_card_says_the_reason_once() -> None:
     assert card.count("max_uptime 4h") == 1
     assert card.splitlines()[-1] == ('  policy     rule 1 "mert-*" → pause: running 6h > max_uptime 4h; idle 3h > '
                                      'max_idle 2h (rule 1 "mert-*")')
+
+
+def test_a_billable_endpoint_without_a_price_is_not_counted_as_free() -> None:
+    """`burning $2.50/h` alone once hid an unpriced endpoint as $0.00: the headline says what it leaves out."""
+    from tests.alerts_support import endpoint_result, make_report
+    from watchdog.core.render.issue import dashboard_body
+
+    report = make_report(endpoint_result("priced"), endpoint_result("unpriced", price=None))
+    assert "burning $2.50/h plus 1 billable endpoint(s) with no known price" in render_text(report)
+    assert r"burning \$2.50/h plus 1 billable endpoint(s) with no known price before" in dashboard_body(report, now=NOW)

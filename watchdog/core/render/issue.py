@@ -11,7 +11,15 @@ from watchdog.core.idle_coverage import idle_coverage
 from watchdog.core.model import Outcome, Report
 from watchdog.core.render.escape import md_code, md_reason, md_text
 from watchdog.core.render.ledger import markdown_section as ledger_markdown
-from watchdog.core.render.markdown import EVENT_LABELS, event_line, md_money, outcome_markdown, table, utc_text
+from watchdog.core.render.markdown import (
+    EVENT_LABELS,
+    event_line,
+    md_money,
+    outcome_markdown,
+    table,
+    unpriced_text,
+    utc_text,
+)
 
 DASHBOARD_LABEL = "endpoint-watchdog"
 DASHBOARD_MARKER = "<!-- endpoint-watchdog:dashboard -->"
@@ -55,7 +63,9 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
         DASHBOARD_MARKER,
         "## Billable Inference Endpoints",
         "",
-        f"{len(shown)} listed below, burning {md_money(burn, '/h')} before this run's actions; "
+        f"{len(shown)} listed below, burning {md_money(burn, '/h')}"
+        f"{unpriced_text(sum(1 for r in report.endpoints if r.endpoint.billable and r.endpoint.hourly_usd is None))} "
+        "before this run's actions; "
         f"{hidden} more paused, scaled to zero or failed and costing nothing.",
         "",
     ]

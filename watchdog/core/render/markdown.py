@@ -133,6 +133,11 @@ def event_line(event: Event, *, mention: bool) -> str:
     return line
 
 
+def unpriced_text(count: int) -> str:
+    """What a burn figure leaves out: billable endpoints with no known price are not $0, they are unknown."""
+    return f" plus {count} billable endpoint(s) with no known price" if count else ""
+
+
 def _summary_counts(report: Report) -> str:
     billable = [r for r in report.endpoints if r.endpoint.billable]
     burn = sum(r.endpoint.hourly_usd or 0.0 for r in billable)
@@ -141,7 +146,8 @@ def _summary_counts(report: Report) -> str:
     failed = sum(1 for r in report.endpoints if r.outcome is Outcome.FAILED)
     reconfigured = sum(1 for r in report.endpoints if r.outcome is Outcome.RECONFIGURED)
     return (
-        f"{len(report.endpoints)} endpoints, {len(billable)} billable burning {md_money(burn, '/h')}; "
+        f"{len(report.endpoints)} endpoints, {len(billable)} billable burning {md_money(burn, '/h')}"
+        f"{unpriced_text(sum(1 for r in billable if r.endpoint.hourly_usd is None))}; "
         f"{len(acted)} paused or scaled to zero this run ({md_money(saved, '/h')} saved); "
         + (f"{reconfigured} reconfigured; " if reconfigured else "") + f"{failed} failed"
     )

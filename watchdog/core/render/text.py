@@ -9,6 +9,7 @@ from watchdog.core.model import Decision, EndpointResult, Outcome, Report
 from watchdog.core.render.escape import one_line
 from watchdog.core.render.json_report import summary
 from watchdog.core.render.ledger import summary_line
+from watchdog.core.render.markdown import unpriced_text
 from watchdog.core.timestamps import format_timestamp
 
 _COLUMNS = ("ENDPOINT", "STATE", "UPTIME", "IDLE", "$/H", "DECISION", "REASON")
@@ -62,7 +63,7 @@ def render_text(report: Report) -> str:
     lines = [
         f"hf-endpoint-watchdog {report.command}{mode} at {format_timestamp(report.generated_at)}",
         f"{len(report.namespaces)} namespace(s), {s['endpoints']} endpoint(s), {s['billable']} billable, "
-        f"burning ${s['burn_usd_per_hour']:.2f}/h",
+        f"burning ${s['burn_usd_per_hour']:.2f}/h" + unpriced_text(s["unpriced_billable"]),
     ]
     for ns in report.namespaces:
         if not ns.ok:
