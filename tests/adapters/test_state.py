@@ -24,7 +24,7 @@ def test_round_trip(tmp_path):
 
 def test_truncated_and_garbage_files_are_recovered_and_reported(tmp_path):
     path = tmp_path / "state.json"
-    for content in (b'{"version": 1, "endpo', b"\x00\xff garbage", b"[1, 2]", b'{"version": 99}'):
+    for content in (b'{"version": 1, "endpo', b"\x00\xff garbage", b"[1, 2]", b'{"version": "one"}', b'{"version": 0}'):
         path.write_bytes(content)
         loaded = load_state(path)
         assert loaded.data == empty_state()
@@ -97,3 +97,12 @@ def test_where_no_lock_can_be_taken_the_run_goes_on_and_the_save_fails_loudly(tm
     path = tmp_path / "not-a-dir" / "state.json"
     with held(path), pytest.raises(OSError):
         save_state(path, empty_state())
+
+
+def test_a_newer_watchdogs_state_is_neither_misread_nor_marked_for_overwriting(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"version": 2, "endpoints": {"a/b": {"first_billable_at": "2026-11-01T00:00:00Z"}}}))
+    state = load_state(path)
+    assert state.keep_file and state.data["endpoints"] == {}
+    assert "written by a newer watchdog (state version 2, this one reads 1)" in (state.problem or "")
+    assert not load_state(tmp_path / "missing.json").keep_file

@@ -330,3 +330,12 @@ def test_a_state_written_by_a_later_run_is_named_and_its_future_ignored(api, wor
     assert billable and all(e["running_since_source"] not in ("state", "sightings") for e in billable)
     assert any("a state from a later run, ignored" in n for e in billable for n in e["measurement_notes"])
     assert "Traceback" not in result.stderr
+
+
+def test_a_run_leaves_a_newer_watchdogs_state_file_as_it_is(api, workdir):
+    newer = json.dumps({"version": 2, "something": "only a newer watchdog understands"})
+    (workdir / "state.json").write_text(newer)
+    result, report = run(api, workdir, "run")
+    assert result.code == 0, result.stdout + result.stderr
+    assert any("written by a newer watchdog" in n for n in report["notices"])
+    assert (workdir / "state.json").read_text() == newer

@@ -26,6 +26,7 @@ class LoadedState:
     data: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
     existed: bool = True  # False: no earlier run left a state file here
+    keep_file: bool = False  # True: written by a newer watchdog; this one must not overwrite it
 
     def section(self, name: str) -> dict[str, Any]:
         """One top-level section (`endpoints`, `alerts`, `runs`) as a fresh dict."""
@@ -56,6 +57,12 @@ def load_state(path: str | Path) -> LoadedState:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         return LoadedState(empty_state(), f"state file {path} was unreadable ({type(error).__name__}); started afresh")
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version > STATE_VERSION:
+        # A newer watchdog's file: reading it as version 1 could misread it, and overwriting it would lose it.
+        return LoadedState(empty_state(), f"state file {path} was written by a newer watchdog (state version "
+                                          f"{version}, this one reads {STATE_VERSION}): not read and left as it is; "
+                                          "upgrade this watchdog", keep_file=True)
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         return LoadedState(empty_state(), f"state file {path} had an unexpected shape; started afresh")
     for key in ("endpoints", "alerts", "runs"):

@@ -236,7 +236,8 @@ def _fleet(ctx: Context) -> int:
                 runs["last_success_at"] = runs["last_run_at"]
             new_state["runs"] = runs
             try:
-                save_state(state_path, new_state)
+                if not state.keep_file:  # a newer watchdog's file is left as it is (the notice says so)
+                    save_state(state_path, new_state)
             except OSError as error:
                 # Everything this run did is done and must still be told: the table, the report, exit 1.
                 report = replace(report, errors=(*report.errors, (
