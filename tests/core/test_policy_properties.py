@@ -15,7 +15,7 @@ from watchdog.core.policy import PolicyError, parse_policy
 from watchdog.core.policy.model import RULE_KEYS, TOP_KEYS
 from watchdog.core.schedule import parse_schedule
 
-QUICK = settings(max_examples=200, deadline=None)
+QUICK = settings(max_examples=120, deadline=None)
 
 words = st.sampled_from(
     list(TOP_KEYS) + list(RULE_KEYS) + ["days", "hours", "timezone", "name", "tag", "namespace", "x", "*", "prod-*"]

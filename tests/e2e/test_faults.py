@@ -213,8 +213,8 @@ def test_a_deadline_that_passes_while_measuring_fails_the_run_and_says_so(api, w
 
 
 def test_run_deadline_stops_calling_and_reports(api, workdir):
-    api.add_fault(Fault(route="list", namespace="acme-ml", latency=1.5, times=1))
-    result, report = run(api, workdir, "check", "--deadline", "1", "--concurrency", "1")
+    api.add_fault(Fault(route="list", namespace="acme-ml", latency=0.8, times=1))
+    result, report = run(api, workdir, "check", "--deadline", "0.4", "--concurrency", "1")
     assert result.code == 1
     errors = " ".join(ns["error"] or "" for ns in report["namespaces"])
     assert "deadline" in errors

@@ -167,7 +167,7 @@ def _gfm_extension_problems(plain: list[str], *, mentions_allowed: bool) -> list
     return problems
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field=st.sampled_from(FIELDS), value=HOSTILE)
 def test_markdown_shows_any_outside_text_literally(field: str, value: str) -> None:
     assume(PLACEHOLDER not in value)
@@ -207,7 +207,7 @@ def _slack_blocks(field: str, value: str) -> list[tuple[str, bool]]:
     return texts
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field=st.sampled_from(FIELDS), value=HOSTILE)
 def test_slack_shows_any_outside_text_literally(field: str, value: str) -> None:
     assume(PLACEHOLDER not in value)
