@@ -14,6 +14,7 @@ from watchdog.core.measure import (
     validate_raw,
 )
 from watchdog.core.model import IdleSource, UptimeSource
+from watchdog.core.stretch_cost import StretchCost
 from watchdog.core.timestamps import format_timestamp, parse_timestamp
 
 NOW = datetime(2026, 11, 23, 2, 17, tzinfo=UTC)
@@ -194,7 +195,7 @@ def test_cost_is_price_times_replicas_times_hours():
                       None, NOW)
     assert snap.billed_replicas == 2
     assert snap.hourly_usd == 1.6
-    assert snap.stretch_cost_usd(NOW) == 16.0
+    assert snap.stretch_cost(NOW) == StretchCost(16.0, exact=True)
 
 
 def test_timestamps_are_written_with_a_four_digit_year():

@@ -10,6 +10,7 @@ from watchdog.core.measure import Signals, measure
 from watchdog.core.stretch_cost import (
     MAX_SAMPLES,
     ReplicaSample,
+    StretchCost,
     remembered_samples,
     replica_hours,
     samples_memory,
@@ -69,16 +70,17 @@ def _answer(replicas: int, minimum: int) -> dict:
 def test_measure_remembers_each_runs_count_and_prices_the_next_run_with_it():
     signals = Signals(price_per_replica_hour=1.0, replica_started_at=T0)
     night1, memory = measure(_answer(1, 1), "acme-ml", signals, None, T0 + 20 * H)
-    assert night1.stretch_cost_usd(T0 + 20 * H) == 20.0 and night1.stretch_cost_exact(T0 + 20 * H)
+    assert night1.stretch_cost(T0 + 20 * H) == StretchCost(20.0, exact=True)
     later = T0 + 20 * H + timedelta(minutes=10)
     night2, _ = measure(_answer(4, 4), "acme-ml", signals, memory, later)
-    assert night2.stretch_cost_usd(later) == 20.17 and not night2.stretch_cost_exact(later)
+    assert night2.stretch_cost(later) == StretchCost(20.17, exact=False)
     without_memory, _ = measure(_answer(4, 4), "acme-ml", signals, None, later)
-    assert without_memory.stretch_cost_usd(later) == 80.67  # unchanged since it started: the minimum held all along
+    # Unchanged since it started: the minimum held all along.
+    assert without_memory.stretch_cost(later) == StretchCost(80.67, exact=True)
     updated = _answer(4, 4)
     updated["status"]["updatedAt"] = "2026-11-20T22:00:00Z"  # the update that raised the minimum, 10 minutes ago
     after_update, _ = measure(updated, "acme-ml", signals, None, later)
-    assert after_update.stretch_cost_usd(later) == 20.67 and not after_update.stretch_cost_exact(later)
+    assert after_update.stretch_cost(later) == StretchCost(20.67, exact=False)
 
 
 def test_updated_at_trailing_the_replica_start_by_seconds_is_not_a_change():

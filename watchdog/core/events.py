@@ -111,6 +111,7 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
     ep = result.endpoint
     ev = result.evaluation
     ident = ep.key
+    cost = ep.stretch_cost(now)
     common: dict[str, Any] = dict(
         subject=f"endpoint:{ident}",
         namespace=ep.namespace,
@@ -119,8 +120,8 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         decision=ev.decision.value,
         outcome=result.outcome.value,
         hourly_usd=ep.hourly_usd,
-        stretch_usd=ep.stretch_cost_usd(now),
-        stretch_at_least=not ep.stretch_cost_exact(now),
+        stretch_usd=cost.usd if cost else None,
+        stretch_at_least=cost is not None and not cost.exact,
         rule_index=ev.rule.index,
         rule_match=ev.rule.match,
     )

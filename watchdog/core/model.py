@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from watchdog.core.stretch_cost import ReplicaSample, replica_hours
+from watchdog.core.stretch_cost import ReplicaSample, StretchCost, replica_hours
 
 if TYPE_CHECKING:  # the ledger imports this module
     from watchdog.core.ledger import Ledger
@@ -234,24 +234,14 @@ class EndpointSnapshot:
         """True when idle rests only on "no request since the counter sample at T": the real idle may be longer."""
         return self.last_activity is None and self.no_request_since is not None
 
-    def stretch_cost_usd(self, now: datetime) -> float | None:
+    def stretch_cost(self, now: datetime) -> StretchCost | None:
         """Cost of the current billable stretch: price per replica-hour x the replica-hours the runs saw
         (`core/stretch_cost.py`: a lower bound when the count changed); None when unknown or not billable."""
-        priced = self._replica_hours(now)
-        if priced is None or self.price_per_replica_hour is None:
-            return None
-        return round(self.price_per_replica_hour * priced[0], 2)
-
-    def stretch_cost_exact(self, now: datetime) -> bool:
-        """False when the replica count changed within the stretch: `stretch_cost_usd` is then a lower bound."""
-        priced = self._replica_hours(now)
-        return priced is None or priced[1]
-
-    def _replica_hours(self, now: datetime) -> tuple[float, bool] | None:
-        if self.uptime_seconds(now) is None or self.running_since is None:
+        if self.uptime_seconds(now) is None or self.running_since is None or self.price_per_replica_hour is None:
             return None
         current = ReplicaSample(now, self.billed_replicas, self.min_replicas)
-        return replica_hours(self.running_since, self.replica_samples, current, self.updated_at)
+        hours, exact = replica_hours(self.running_since, self.replica_samples, current, self.updated_at)
+        return StretchCost(round(self.price_per_replica_hour * hours, 2), exact)
 
 
 @dataclass(frozen=True)

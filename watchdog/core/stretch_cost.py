@@ -33,6 +33,14 @@ CHANGE_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
+class StretchCost:
+    """What the current billable stretch has cost, and whether that is exact or a lower bound."""
+
+    usd: float
+    exact: bool
+
+
+@dataclass(frozen=True)
 class ReplicaSample:
     """What one run saw: when, how many replicas were billed, and the minimum the scaling allowed then."""
 

@@ -62,6 +62,7 @@ def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
     ev = result.evaluation
     ep = ev.endpoint
     now = report.generated_at
+    stretch = ep.stretch_cost(now)
     return {
         "namespace": ep.namespace,
         "name": ep.name,
@@ -88,8 +89,8 @@ def endpoint_to_dict(result: EndpointResult, report: Report) -> dict[str, Any]:
         "last_activity_evidence": ep.last_activity_evidence,
         "no_request_since": format_timestamp(ep.no_request_since),
         "idle_is_lower_bound": ep.idle_is_lower_bound,
-        "stretch_cost_usd": ep.stretch_cost_usd(now),
-        "stretch_cost_is_lower_bound": not ep.stretch_cost_exact(now),
+        "stretch_cost_usd": stretch.usd if stretch else None,
+        "stretch_cost_is_lower_bound": stretch is not None and not stretch.exact,
         "replica_samples": samples_memory(ep.replica_samples, ReplicaSample(now, ep.billed_replicas, ep.min_replicas))
         if ep.billable and ep.running_since is not None else [],
         "unreadable_match_fields": list(ep.unreadable_match_fields),

@@ -39,9 +39,8 @@ def _card(ep: EndpointSnapshot, ev: Evaluation | None, now: datetime) -> list[st
         f"  cost       {price}",
     ]
     if ep.billable:
-        stretch = ep.stretch_cost_usd(now)
-        bound = "" if ep.stretch_cost_exact(now) else "at least "
-        so_far = "" if stretch is None else f", {bound}${stretch:.2f} so far"
+        stretch = ep.stretch_cost(now)
+        so_far = "" if stretch is None else f", {'' if stretch.exact else 'at least '}${stretch.usd:.2f} so far"
         lines.append(
             f"  uptime     {format_duration(ep.uptime_seconds(now))} since {format_timestamp(ep.running_since) or '?'} "
             f"(source: {ep.running_since_source.value})" + so_far

@@ -46,9 +46,9 @@ class MaxCost(LimitCheck):
         if limit_usd is None:
             return CheckResult()
         limit = usd_limit(limit_usd)
-        cost = snapshot.stretch_cost_usd(now)
+        stretch = snapshot.stretch_cost(now)
         rate = snapshot.hourly_usd
-        if cost is None or rate is None:
+        if stretch is None or rate is None:
             # Never a silent pass (the limit would just stop applying) and never a pause on missing data: a
             # notify-level finding says the limit could not be checked, and why.
             missing = f"no price for instance {snapshot.instance!r}" if rate is None else "uptime unknown"
@@ -57,7 +57,8 @@ class MaxCost(LimitCheck):
             return CheckResult(violations=(self.finding(limit, "unknown", reason),), notices=(notice,))
         # A stretch whose replica count changed is priced at a lower bound (`core/stretch_cost.py`): over the limit
         # it is over for sure; under it, it may not be, and the reason says so.
-        observed = usd(cost) if snapshot.stretch_cost_exact(now) else f"at least {usd(cost)}"
+        cost = stretch.usd
+        observed = usd(cost) if stretch.exact else f"at least {usd(cost)}"
         if cost > limit_usd:
             action, reason = TrustUpdatedAt.uptime_action(snapshot, settings,
                                                           f"stretch cost {observed} > {self.key} {limit}")
