@@ -152,7 +152,7 @@ def _fleet(ctx: Context) -> int:
     fleet = collect(hub, watched, state.section("endpoints"), ctx.now,
                     remembered_without_metrics(state, watched, ctx.now))
     notices.extend(fleet.notices)
-    refused = getattr(hub, "deadline_refusals", 0)  # a hub with no run deadline refuses nothing
+    refused = hub.deadline_refusals
     if refused:
         errors.append(f"the run deadline (--deadline) passed before {refused} API call(s) were made: endpoints "
                       "measured without them are reported with what is known, and weaker measurements can only "
