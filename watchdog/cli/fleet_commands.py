@@ -83,6 +83,20 @@ def write_json(path: Path, data: Any, redact: Callable[[str], str]) -> None:
         handle.write(redact("".join(pieces)) + "\n")
 
 
+def later_run_notice(runs: Mapping[str, Any], now: datetime) -> str | None:
+    """The state was written by a run at a later instant than this one: `measure` ignores what it remembers from
+    then for each endpoint, and this says why, once for the run."""
+    from watchdog.core.replicas import CLOCK_SKEW
+    from watchdog.core.timestamps import format_timestamp, parse_timestamp
+
+    last = parse_timestamp(runs.get("last_run_at"))
+    if last is None or last <= now + CLOCK_SKEW:
+        return None
+    return (f"the state file was written by a run at {format_timestamp(last)}, after this run's instant "
+            f"{format_timestamp(now)} (a replay at an earlier --now, or a clock that went back): what it remembers "
+            "from after that instant is ignored")
+
+
 def stale_run_notice(runs: Mapping[str, Any], now: datetime, run_every_seconds: int) -> str | None:
     """A scheduled workflow can be dropped or auto-disabled silently; notice when the previous run is too old.
 
@@ -141,13 +155,9 @@ def _fleet(ctx: Context) -> int:
     notices: list[str] = []
     if state.problem:
         notices.append(state.problem)
-    from watchdog.core.timestamps import format_timestamp, parse_timestamp
-
-    last_run = parse_timestamp(state.section("runs").get("last_run_at"))
-    if last_run is not None and (last_run - ctx.now).total_seconds() > 60:
-        notices.append(f"the state file was written by a run at {format_timestamp(last_run)}, after this run's instant "
-                       f"{format_timestamp(ctx.now)} (a replay at an earlier --now, or a clock that went back): what "
-                       "it remembers from after that instant is ignored")
+    later = later_run_notice(state.section("runs"), ctx.now)
+    if later:
+        notices.append(later)
 
     fleet = collect(hub, watched, state.section("endpoints"), ctx.now,
                     remembered_without_metrics(state, watched, ctx.now))
