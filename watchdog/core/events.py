@@ -164,8 +164,9 @@ def _endpoint_events(result: EndpointResult, now: datetime) -> list[Event]:
         detail = f"{ev.reason}; {result.error}" if result.error else ev.reason
         events.append(Event(key=f"violation:{ident}:{checks}:{stretch}", kind=EventKind.VIOLATION,
                             title=f"{_violation_title(ev)}: {ident}", detail=detail, **common))
-    for warning in ev.warnings if ev.decision not in (Decision.PROTECTED, Decision.EXEMPT) else ():
-        # Protected and exempt endpoints are never acted on: a warning would be noise every stretch (docs/alerts.md).
+    # Protected and exempt endpoints are never acted on: a warning would be noise every stretch (docs/alerts.md).
+    warnings = () if ev.decision in (Decision.PROTECTED, Decision.EXEMPT) else ev.warnings
+    for warning in warnings:
         events.append(Event(key=f"limit-approaching:{ident}:{warning.check}:{stretch}",
                             kind=EventKind.LIMIT_APPROACHING,
                             title=f"Limit approaching: {ident}", detail=warning.reason, **common))
