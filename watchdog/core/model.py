@@ -370,6 +370,11 @@ class Report:
     ledger: Ledger | None = None  # month-to-date money from the history (run and pause-all; None for check)
 
     @property
+    def unpriced_billable(self) -> int:
+        """Billable endpoints with no known price: every burn figure leaves them out, and says so."""
+        return sum(1 for r in self.endpoints if r.endpoint.billable and r.endpoint.hourly_usd is None)
+
+    @property
     def failed(self) -> bool:
         """True when anything the run tried did not work: the exit code is then 1."""
         return (

@@ -64,7 +64,7 @@ def dashboard_body(report: Report, *, now: datetime, limit: int = GITHUB_BODY_MA
         "## Billable Inference Endpoints",
         "",
         f"{len(shown)} listed below, burning {md_money(burn, '/h')}"
-        f"{unpriced_text(sum(1 for r in report.endpoints if r.endpoint.billable and r.endpoint.hourly_usd is None))} "
+        f"{unpriced_text(report.unpriced_billable)} "
         "before this run's actions; "
         f"{hidden} more paused, scaled to zero or failed and costing nothing.",
         "",

@@ -43,7 +43,7 @@ def summary(report: Report) -> dict[str, Any]:
         "burn_usd_per_hour": round(sum(r.endpoint.hourly_usd or 0.0 for r in billable), 2),
         "saved_usd_per_hour": round(sum(r.endpoint.hourly_usd or 0.0 for r in acted), 2),
         "would_save_usd_per_hour": round(sum(r.endpoint.hourly_usd or 0.0 for r in would), 2),
-        "unpriced_billable": sum(1 for r in billable if r.endpoint.hourly_usd is None),
+        "unpriced_billable": report.unpriced_billable,
         # fix_config: scaling settings corrected through the API (they stop no billing now: no saving counted).
         "reconfigured": sum(1 for r in results if r.outcome is Outcome.RECONFIGURED),
         "would_reconfigure": sum(1 for r in results if r.outcome is Outcome.WOULD_RECONFIGURE),

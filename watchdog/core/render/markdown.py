@@ -147,7 +147,7 @@ def _summary_counts(report: Report) -> str:
     reconfigured = sum(1 for r in report.endpoints if r.outcome is Outcome.RECONFIGURED)
     return (
         f"{len(report.endpoints)} endpoints, {len(billable)} billable burning {md_money(burn, '/h')}"
-        f"{unpriced_text(sum(1 for r in billable if r.endpoint.hourly_usd is None))}; "
+        f"{unpriced_text(report.unpriced_billable)}; "
         f"{len(acted)} paused or scaled to zero this run ({md_money(saved, '/h')} saved); "
         + (f"{reconfigured} reconfigured; " if reconfigured else "") + f"{failed} failed"
     )
