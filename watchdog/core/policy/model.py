@@ -138,9 +138,13 @@ class Policy:
         a field the API sent missing or malformed (`tags: "keep-alive"`), so which rule applies is not known."""
         if not snapshot.unreadable_match_fields:
             return ()
-        chosen = self.rule_for(snapshot)
-        last = chosen.index if chosen is not None else len(self.rules) + 1
-        return tuple(r for r in self.rules if r.index < last and r.match.might_match(snapshot))
+        uncertain = []
+        for rule in self.rules:  # first match wins: only the rules before it could have been chosen instead
+            if rule.match.matches(snapshot):
+                break
+            if rule.match.might_match(snapshot):
+                uncertain.append(rule)
+        return tuple(uncertain)
 
     def protecting_rule(self, snapshot: EndpointSnapshot) -> Rule | None:
         """The protected rule that covers the endpoint, or might: its own rule, else an uncertain earlier one."""
